@@ -5,11 +5,7 @@
 import { z } from 'zod'
 import { ELEMENT_KINDS, type ElementKind } from './element-kinds.ts'
 import type { ErrorPayload } from './errors.ts'
-import {
-  MAX_ELEMENT_NAME_LENGTH,
-  MAX_SUMMARY_LENGTH,
-  MAX_WORLD_NAME_LENGTH,
-} from './limits.ts'
+import { MAX_ELEMENT_NAME_LENGTH, MAX_SUMMARY_LENGTH, MAX_WORLD_NAME_LENGTH } from './limits.ts'
 
 /** Trimmed, non-empty, bounded, and free of control characters (they have no place in a name). */
 const displayText = (max: number) =>

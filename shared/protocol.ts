@@ -51,8 +51,7 @@ export interface ElementDeleted {
 }
 
 export type WorldSubscribeResult =
-  | { readonly ok: true; readonly elements: readonly ElementSummary[] }
-  | Failure
+  { readonly ok: true; readonly elements: readonly ElementSummary[] } | Failure
 
 export interface ServerNotice {
   readonly reason: 'restarting'

@@ -1,0 +1,275 @@
+/**
+ * One open element on a shared socket: its Y.Doc, its Awareness, and the sync state machine.
+ *
+ * Protocol order on every (re)connect (see docs/protocol.md):
+ *   1. `doc:join {docId, stateVector}` → the server answers with what we lack and its state vector;
+ *   2. we apply its update, then send what the server lacks as one `doc:update` (chunked if large);
+ *   3. from then on, each local update is sent as it happens and counted until acknowledged.
+ * Offline, nothing is queued: the next handshake carries every local change in one diff.
+ */
+import * as Y from 'yjs'
+import {
+  Awareness,
+  applyAwarenessUpdate,
+  encodeAwarenessUpdate,
+  removeAwarenessStates,
+} from 'y-protocols/awareness'
+import { ObservableV2 } from 'lib0/observable'
+import { toUint8Array } from '../../shared/binary.ts'
+import { splitIntoChunks } from '../../shared/chunking.ts'
+import type { ErrorPayload } from '../../shared/errors.ts'
+import { CHUNK_BYTES } from '../../shared/limits.ts'
+import type { AckResult, JoinResult, Role } from '../../shared/protocol.ts'
+import type { CollabSocket } from './socket.ts'
+import type { SessionEvents, SessionState } from './types.ts'
+
+/** Origin of transactions applied from the network, so they are not sent back. */
+export const REMOTE_ORIGIN = Symbol('loresync-remote')
+
+/** An update encoding with no structs and no deletions: nothing to send. */
+const isEmptyUpdate = (update: Uint8Array): boolean =>
+  update.byteLength <= 2 && update.every((byte) => byte === 0)
+
+let transferCounter = 0
+
+export interface ElementSessionOptions {
+  readonly docId: string
+  readonly socket: CollabSocket
+  /** Bring your own document (e.g. one already filled from IndexedDB). */
+  readonly doc?: Y.Doc
+  /** Called once when the session is destroyed, so the client can forget it. */
+  readonly onDestroy?: () => void
+}
+
+export class ElementSession extends ObservableV2<SessionEvents> {
+  readonly docId: string
+  readonly doc: Y.Doc
+  /** The shape Tiptap's CollaborationCaret expects from `provider.awareness`. */
+  readonly awareness: Awareness
+  private readonly socket: CollabSocket
+  private readonly onDestroy: (() => void) | undefined
+  private joined = false
+  /** Bumped on every connection; acknowledgements from an older one are ignored. */
+  private epoch = 0
+  /** Local updates made since the last acknowledged handshake and not yet acknowledged. */
+  private unacked = 0
+  private handshakePending = false
+  private current: SessionState = { synced: false, unsyncedChanges: 0, role: null, error: null }
+  private destroyed = false
+
+  constructor({ docId, socket, doc, onDestroy }: ElementSessionOptions) {
+    super()
+    this.docId = docId
+    this.socket = socket
+    this.doc = doc ?? new Y.Doc()
+    this.onDestroy = onDestroy
+    this.awareness = new Awareness(this.doc)
+    this.doc.on('update', this.handleLocalUpdate)
+    this.awareness.on('update', this.handleAwarenessChange)
+    if (socket.connected) this.join()
+  }
+
+  get state(): SessionState {
+    return this.current
+  }
+
+  get synced(): boolean {
+    return this.current.synced
+  }
+
+  get unsyncedChanges(): number {
+    return this.current.unsyncedChanges
+  }
+
+  get role(): Role | null {
+    return this.current.role
+  }
+
+  /** Resolves once the session is synced (immediately if it already is). */
+  whenSynced(): Promise<void> {
+    if (this.current.synced) return Promise.resolve()
+    return new Promise((resolve) => this.once('synced', () => resolve()))
+  }
+
+  /** Resolves once every local change has been acknowledged by the server. */
+  whenSaved(): Promise<void> {
+    if (this.current.synced && this.current.unsyncedChanges === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const check = (state: SessionState): void => {
+        if (state.synced && state.unsyncedChanges === 0) {
+          this.off('state', check)
+          resolve()
+        }
+      }
+      this.on('state', check)
+    })
+  }
+
+  /** Called by the client on every (re)connect. */
+  join(): void {
+    if (this.destroyed) return
+    const epoch = ++this.epoch
+    this.joined = false
+    this.socket.emit(
+      'doc:join',
+      { docId: this.docId, stateVector: Y.encodeStateVector(this.doc) },
+      (result: JoinResult) => {
+        if (epoch !== this.epoch || this.destroyed) return
+        this.completeJoin(epoch, result)
+      },
+    )
+  }
+
+  /** Called by the client when the connection drops. */
+  handleDisconnect(): void {
+    this.epoch++
+    this.joined = false
+    this.handshakePending = false
+    // Peers' carets cannot be trusted while we are not listening for their removal.
+    const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID)
+    removeAwarenessStates(this.awareness, others, REMOTE_ORIGIN)
+    this.setState({ synced: false })
+  }
+
+  applyRemoteUpdate(payload: unknown): void {
+    const update = toUint8Array(payload)
+    if (!update || !this.joined) return
+    Y.applyUpdate(this.doc, update, REMOTE_ORIGIN)
+  }
+
+  applyRemoteAwareness(payload: unknown): void {
+    const update = toUint8Array(payload)
+    if (!update || !this.joined) return
+    applyAwarenessUpdate(this.awareness, update, REMOTE_ORIGIN)
+  }
+
+  handleServerError(error: ErrorPayload): void {
+    this.setState({ error })
+    // The server has dropped us from the room (element deleted, access revoked…): stop sending.
+    this.joined = false
+    this.epoch++
+  }
+
+  override destroy(): void {
+    if (this.destroyed) return
+    if (this.joined) {
+      removeAwarenessStates(this.awareness, [this.doc.clientID], 'local')
+      this.socket.emit('doc:leave', this.docId)
+    }
+    this.destroyed = true
+    this.joined = false
+    this.doc.off('update', this.handleLocalUpdate)
+    this.awareness.off('update', this.handleAwarenessChange)
+    this.awareness.destroy()
+    this.onDestroy?.()
+    super.destroy()
+  }
+
+  private completeJoin(epoch: number, result: JoinResult): void {
+    if (!result.ok) {
+      this.setState({ error: result.error, synced: false })
+      return
+    }
+    const update = toUint8Array(result.update)
+    const serverVector = toUint8Array(result.stateVector)
+    const awareness = toUint8Array(result.awareness)
+    if (!update || !serverVector) {
+      this.setState({
+        error: { code: 'internal', message: 'The server sent a join answer without binary data.' },
+      })
+      return
+    }
+    Y.applyUpdate(this.doc, update, REMOTE_ORIGIN)
+    this.joined = true
+    if (awareness) applyAwarenessUpdate(this.awareness, awareness, REMOTE_ORIGIN)
+    this.setState({ role: result.role, error: null })
+    if (this.awareness.getLocalState() !== null) this.sendAwareness([this.doc.clientID])
+
+    const missing = Y.encodeStateAsUpdate(this.doc, serverVector)
+    if (isEmptyUpdate(missing) || result.role === 'viewer') {
+      this.unacked = 0
+      this.setState({ synced: true, unsyncedChanges: 0 })
+      this.emit('synced', [])
+      return
+    }
+    // Everything counted so far is inside `missing`; its acknowledgement settles all of it.
+    const settledByHandshake = this.unacked
+    this.handshakePending = true
+    this.sendUpdate(epoch, missing, (ok) => {
+      this.handshakePending = false
+      if (ok) this.unacked = Math.max(0, this.unacked - settledByHandshake)
+      this.setState({ synced: ok, unsyncedChanges: this.unacked })
+      if (ok) this.emit('synced', [])
+    })
+  }
+
+  private readonly handleLocalUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === REMOTE_ORIGIN || this.destroyed) return
+    this.unacked++
+    this.setState({ unsyncedChanges: this.unacked })
+    // Before the handshake completes, the handshake diff will carry this update.
+    if (!this.joined || this.current.role === 'viewer') return
+    this.sendUpdate(this.epoch, update, (ok) => {
+      if (ok) this.unacked = Math.max(0, this.unacked - 1)
+      this.setState({ unsyncedChanges: this.unacked })
+    })
+  }
+
+  private readonly handleAwarenessChange = (
+    change: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    if (origin === REMOTE_ORIGIN || !this.joined) return
+    this.sendAwareness([...change.added, ...change.updated, ...change.removed])
+  }
+
+  private sendAwareness(clients: number[]): void {
+    this.socket.emit('awareness:update', this.docId, encodeAwarenessUpdate(this.awareness, clients))
+  }
+
+  /** Sends one update, in chunks when it is too large for one message. */
+  private sendUpdate(epoch: number, update: Uint8Array, done: (ok: boolean) => void): void {
+    const finish = (result: AckResult): void => {
+      if (epoch !== this.epoch || this.destroyed) return
+      if (!result.ok) this.setState({ error: result.error })
+      done(result.ok)
+    }
+    if (update.byteLength <= CHUNK_BYTES) {
+      this.socket.emit('doc:update', this.docId, update, finish)
+      return
+    }
+    const pieces = splitIntoChunks(update)
+    const transferId = `${this.doc.clientID}-${++transferCounter}`
+    // Pieces go one at a time: each waits for the previous acknowledgement, so a large offline
+    // state never floods the socket and the server holds at most one piece in flight per transfer.
+    const sendPiece = (index: number): void => {
+      const data = pieces[index]
+      if (!data) return
+      this.socket.emit(
+        'doc:update-chunk',
+        this.docId,
+        { transferId, index, total: pieces.length, data },
+        (result: AckResult) => {
+          if (index === pieces.length - 1 || !result.ok) finish(result)
+          else if (epoch === this.epoch && !this.destroyed) sendPiece(index + 1)
+        },
+      )
+    }
+    sendPiece(0)
+  }
+
+  private setState(patch: Partial<SessionState>): void {
+    const next = { ...this.current, ...patch }
+    if (this.handshakePending) next.synced = false
+    if (
+      next.synced === this.current.synced &&
+      next.unsyncedChanges === this.current.unsyncedChanges &&
+      next.role === this.current.role &&
+      next.error === this.current.error
+    ) {
+      return
+    }
+    this.current = next
+    this.emit('state', [next])
+  }
+}

@@ -1,0 +1,5 @@
+export { CollabClient, type CollabClientOptions, type OpenOptions } from './collab-client.ts'
+export { ElementSession, REMOTE_ORIGIN } from './element-session.ts'
+export { createSocket, type CollabSocket } from './socket.ts'
+export type { ConnectionStatus, SessionState, SessionEvents, ClientEvents } from './types.ts'
+export type { WorldListener, WorldSubscription } from './world-subscription.ts'

@@ -1,0 +1,77 @@
+/**
+ * The SQLite schema and its migrations. `PRAGMA user_version` records how many migrations a file
+ * has seen; opening a file runs the missing ones in one IMMEDIATE transaction, so two processes
+ * opening the same new file cannot both migrate it, and a crash mid-migration leaves the old
+ * version intact.
+ *
+ * Migrations are append-only: never edit one that has shipped, add the next one instead.
+ */
+import type Database from 'better-sqlite3'
+
+const MIGRATIONS: readonly string[] = [
+  // 1: worlds, the element index, and per-document update logs with at most one snapshot each.
+  // Log and snapshot rows reference their element without ON DELETE CASCADE: deleting an element
+  // removes them explicitly in one transaction, and the foreign key refuses to leave orphans.
+  `
+  CREATE TABLE worlds (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE elements (
+    id TEXT PRIMARY KEY,
+    world_id TEXT NOT NULL REFERENCES worlds (id),
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX elements_by_world ON elements (world_id, created_at);
+
+  -- AUTOINCREMENT: a seq is never reused, even after the rows with the highest seqs are
+  -- deleted, so "seq <= through_seq" keeps meaning "covered by the snapshot".
+  CREATE TABLE doc_updates (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL REFERENCES elements (id),
+    data BLOB NOT NULL
+  ) STRICT;
+  CREATE INDEX doc_updates_by_doc ON doc_updates (doc_id, seq);
+
+  CREATE TABLE doc_snapshots (
+    doc_id TEXT PRIMARY KEY REFERENCES elements (id),
+    data BLOB NOT NULL,
+    through_seq INTEGER NOT NULL
+  ) STRICT;
+
+  -- One row, rewritten by the readiness probe to prove the file accepts writes.
+  CREATE TABLE health (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    token TEXT NOT NULL
+  ) STRICT;
+  `,
+]
+
+/** The version a file has once every migration this build knows has run. */
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+export const readSchemaVersion = (db: Database.Database): number =>
+  Number(db.pragma('user_version', { simple: true }))
+
+/** Brings the file up to SCHEMA_VERSION; refuses a file written by a newer build. */
+export const migrate = (db: Database.Database): void => {
+  const run = db.transaction(() => {
+    const current = readSchemaVersion(db)
+    if (current > SCHEMA_VERSION) {
+      throw new Error(
+        `${db.name} has schema version ${current}, but this build knows only up to ` +
+          `${SCHEMA_VERSION}: run a newer Loresync, or restore a backup made by this version.`,
+      )
+    }
+    for (const sql of MIGRATIONS.slice(current)) db.exec(sql)
+    // PRAGMA takes no bound parameters; SCHEMA_VERSION is a constant of this module.
+    if (current < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  })
+  run.immediate()
+}
