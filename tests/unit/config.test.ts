@@ -1,0 +1,49 @@
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../../server/config.ts'
+
+describe('loadConfig', () => {
+  it('uses the documented defaults when nothing is set', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: path.resolve('./data'),
+      logLevel: 'info',
+      corsOrigins: [],
+      sqliteSynchronous: 'full',
+    })
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATA_DIR: '/tmp/lore',
+      LOG_LEVEL: 'debug',
+      CORS_ORIGINS: 'https://a.example, http://localhost:5173',
+      SQLITE_SYNCHRONOUS: 'normal',
+    })
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: '/tmp/lore',
+      logLevel: 'debug',
+      corsOrigins: ['https://a.example', 'http://localhost:5173'],
+      sqliteSynchronous: 'normal',
+    })
+  })
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['LOG_LEVEL', 'verbose'],
+    ['SQLITE_SYNCHRONOUS', 'off'],
+    ['CORS_ORIGINS', 'https://a.example/path'],
+    ['CORS_ORIGINS', '*'],
+  ])('refuses %s=%s with a message naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
+    expect(() => loadConfig({ [name]: value })).toThrow(name)
+  })
+})
