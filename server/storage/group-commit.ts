@@ -12,8 +12,11 @@
  *    in the meantime), the store's error on failure. A failed batch fails only its own entries;
  *    the caller does not acknowledge them and the client resends.
  *
- * Batches commit in append order, so when the last entry appended before `flush` has settled,
- * every earlier one has too.
+ * `exclusive` tasks (compaction) wait in the same queue: one runs alone, after every entry queued
+ * before it and before every entry queued after it.
+ *
+ * Work settles in queue order, so once the last item queued before `flush` has settled, every
+ * earlier one has too.
  *
  * The committer does not own the store: closing it leaves the store open.
  */
@@ -41,17 +44,29 @@ export interface GroupCommitterOptions {
 export const DEFAULT_MAX_BATCH_ENTRIES = 1000
 export const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024
 
-interface Queued {
+interface QueuedEntry {
+  readonly kind: 'entry'
   readonly entry: AppendEntry
   readonly resolve: (seq: number) => void
   readonly reject: (error: unknown) => void
 }
 
+interface QueuedTask {
+  readonly kind: 'task'
+  /** Settles the caller's promise itself; never rejects. */
+  readonly run: () => Promise<void>
+}
+
+type Queued = QueuedEntry | QueuedTask
+
 interface FlushWaiter {
-  /** Resolve once this many entries have settled. */
-  readonly appended: number
+  /** Resolve once this many queued items have settled. */
+  readonly queued: number
   readonly resolve: () => void
 }
+
+const closedError = (): Error =>
+  new Error('GroupCommitter is closed: no more updates can be stored.')
 
 export class GroupCommitter {
   private readonly store: DocumentStore
@@ -63,7 +78,7 @@ export class GroupCommitter {
   private scheduled = false
   private draining = false
   private closed = false
-  private appended = 0
+  private queued = 0
   private settled = 0
   private flushWaiters: FlushWaiter[] = []
 
@@ -74,39 +89,55 @@ export class GroupCommitter {
     this.onCommit = options.onCommit
   }
 
-  /** Entries appended and not yet committed or failed. */
+  /** Appends and exclusive tasks accepted and not yet settled. */
   get pending(): number {
-    return this.appended - this.settled
+    return this.queued - this.settled
   }
 
   /** Resolves with the entry's seq once its batch is durable; rejects if that batch failed. */
   append(entry: AppendEntry): Promise<number> {
-    if (this.closed) {
-      return Promise.reject(new Error('GroupCommitter is closed: no more updates can be stored.'))
-    }
+    if (this.closed) return Promise.reject(closedError())
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ entry, resolve, reject })
-      this.appended += 1
-      this.schedule()
+      this.enqueue({ kind: 'entry', entry, resolve, reject })
     })
   }
 
-  /** Resolves once everything appended so far has committed or failed; never rejects. */
+  /**
+   * Runs `task` with no commit in flight, in queue order, and settles with its outcome. For work
+   * that must not interleave with appends, such as compaction.
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(closedError())
+    return new Promise<T>((resolve, reject) => {
+      const run = async (): Promise<void> => {
+        try {
+          resolve(await task())
+        } catch (error) {
+          reject(error)
+        }
+      }
+      this.enqueue({ kind: 'task', run })
+    })
+  }
+
+  /** Resolves once everything queued so far has committed or failed; never rejects. */
   flush(): Promise<void> {
-    if (this.settled === this.appended) return Promise.resolve()
+    if (this.settled === this.queued) return Promise.resolve()
     return new Promise<void>((resolve) => {
-      this.flushWaiters.push({ appended: this.appended, resolve })
+      this.flushWaiters.push({ queued: this.queued, resolve })
     })
   }
 
-  /** Refuses further appends and waits for the ones already accepted. */
+  /** Refuses further work and waits for what was already accepted. */
   close(): Promise<void> {
     this.closed = true
     return this.flush()
   }
 
-  private schedule(): void {
-    // A running drain picks up new entries itself when its commit settles.
+  private enqueue(item: Queued): void {
+    this.queue.push(item)
+    this.queued += 1
+    // A running drain picks new items up itself when its current work settles.
     if (this.draining || this.scheduled) return
     this.scheduled = true
     setImmediate(() => {
@@ -115,27 +146,37 @@ export class GroupCommitter {
     })
   }
 
-  /** Never rejects: `commit` turns every failure into rejections of the batch's promises. */
+  /** Never rejects: commits and tasks turn every failure into a rejection of their own promises. */
   private async drain(): Promise<void> {
     this.draining = true
-    while (this.queue.length > 0) await this.commit(this.takeBatch())
+    for (let head = this.queue[0]; head; head = this.queue[0]) {
+      if (head.kind === 'task') {
+        this.queue.shift()
+        await head.run()
+        this.markSettled(1)
+      } else {
+        await this.commit(this.takeBatch())
+      }
+    }
     this.draining = false
   }
 
-  private takeBatch(): Queued[] {
-    let count = 0
+  /** The entries at the head of the queue, up to the bounds or the first task. */
+  private takeBatch(): QueuedEntry[] {
+    const batch: QueuedEntry[] = []
     let bytes = 0
-    for (const { entry } of this.queue) {
-      const size = entry.update.byteLength
-      if (count === this.maxBatchEntries) break
-      if (count > 0 && bytes + size > this.maxBatchBytes) break
-      count += 1
+    for (const item of this.queue) {
+      if (item.kind === 'task' || batch.length === this.maxBatchEntries) break
+      const size = item.entry.update.byteLength
+      if (batch.length > 0 && bytes + size > this.maxBatchBytes) break
+      batch.push(item)
       bytes += size
     }
-    return this.queue.splice(0, count)
+    this.queue.splice(0, batch.length)
+    return batch
   }
 
-  private async commit(batch: readonly Queued[]): Promise<void> {
+  private async commit(batch: readonly QueuedEntry[]): Promise<void> {
     const entries = batch.map((queued) => queued.entry)
     const started = performance.now()
     let seqs: readonly number[]
@@ -157,7 +198,7 @@ export class GroupCommitter {
 
   private markSettled(count: number): void {
     this.settled += count
-    while (this.flushWaiters[0] && this.flushWaiters[0].appended <= this.settled) {
+    while (this.flushWaiters[0] && this.flushWaiters[0].queued <= this.settled) {
       this.flushWaiters.shift()?.resolve()
     }
   }

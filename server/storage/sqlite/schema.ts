@@ -51,6 +51,44 @@ const MIGRATIONS: readonly string[] = [
     token TEXT NOT NULL
   ) STRICT;
   `,
+  // 2: accounts and permissions. Worlds created before this migration have no members and so are
+  // reachable by nobody; there was no production data before accounts existed.
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    username_key TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    refresh_generation INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX sessions_by_user ON sessions (user_id);
+
+  CREATE TABLE members (
+    world_id TEXT NOT NULL REFERENCES worlds (id),
+    user_id TEXT NOT NULL REFERENCES users (id),
+    role TEXT NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')),
+    PRIMARY KEY (world_id, user_id)
+  ) STRICT;
+  CREATE INDEX members_by_user ON members (user_id);
+
+  CREATE TABLE invites (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    world_id TEXT NOT NULL REFERENCES worlds (id),
+    role TEXT NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')),
+    created_by TEXT NOT NULL REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  ) STRICT;
+  `,
 ]
 
 /** The version a file has once every migration this build knows has run. */

@@ -21,6 +21,7 @@ import type {
   WorldRecord,
 } from '../store.ts'
 import { migrate } from './schema.ts'
+import { SqliteAccountStore } from './sqlite-accounts.ts'
 
 export type SqliteSynchronous = 'full' | 'normal'
 
@@ -178,7 +179,8 @@ const toElement = (row: ElementRow): ElementRecord => ({
   updatedAt: row.updated_at,
 })
 
-export class SqliteStore implements DocumentStore {
+/** Documents and (through SqliteAccountStore) accounts, over one connection to one file. */
+export class SqliteStore extends SqliteAccountStore implements DocumentStore {
   private readonly db: Database.Database
   private readonly sql: Statements
   private readonly createElementTx: (element: ElementRecord, seedUpdate: Uint8Array) => void
@@ -189,6 +191,7 @@ export class SqliteStore implements DocumentStore {
 
   /** Takes a connection that `openSqliteStore` has configured and migrated. */
   constructor(db: Database.Database) {
+    super(db)
     this.db = db
     const sql = prepareStatements(db)
     this.sql = sql
