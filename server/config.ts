@@ -24,6 +24,20 @@ const origin = z.string().transform((value, ctx) => {
   return z.NEVER
 })
 
+/** An optional connection URL whose scheme must be one of `protocols`; absent means "not used". */
+function serviceUrl(protocols: readonly string[], example: string) {
+  return z
+    .string()
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol)
+      } catch {
+        return false
+      }
+    }, `must be a URL like ${example}`)
+    .optional()
+}
+
 const schema = z.object({
   PORT: z.coerce
     .number()
@@ -45,8 +59,47 @@ const schema = z.object({
     )
     .pipe(z.array(origin)),
   SQLITE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
+  COMPACT_AFTER_ROWS: z.coerce.number().int().min(1, 'must be a positive integer').default(500),
   STATIC_DIR: z.string().min(1).default('./dist/client'),
   NODE_ENV: z.string().default('production'),
+  AUTH_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)')
+    .optional(),
+  AUTH_ACCESS_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(24 * 3600, 'must be from 60 to 86400 seconds')
+    .default(3600),
+  AUTH_SESSION_TTL_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(365, 'must be from 1 to 365 days')
+    .default(30),
+  PASSWORD_HASH_COST: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(20, 'must be log2 of the scrypt cost, from 10 to 20')
+    .default(15),
+  DATABASE_URL: serviceUrl(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/db'),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case schema name (letters, digits, _)')
+    .default('public'),
+  DATABASE_POOL_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000, 'must be a connection count from 1 to 1000')
+    .default(10),
+  REDIS_URL: serviceUrl(['redis:', 'rediss:'], 'redis://host:6379'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]{1,64}$/, 'must be 1–64 letters, digits, _ : . or -')
+    .default('loresync'),
 })
 
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -59,9 +112,29 @@ export interface Config {
   /** Origins allowed besides the server's own. */
   readonly corsOrigins: readonly string[]
   readonly sqliteSynchronous: 'full' | 'normal'
+  /** Compact a document's update log into its snapshot once it holds this many rows. */
+  readonly compactAfterRows: number
   /** The built web app, served from the same port when the folder exists. */
   readonly staticDir: string
   readonly development: boolean
+  /** Signs session tokens; null means "use (or create) DATA_DIR/auth-secret". */
+  readonly authSecret: string | null
+  /** Lifetime of an access token (and its cookie). */
+  readonly accessTtlSeconds: number
+  /** Lifetime of a session without a refresh; each refresh extends it again. */
+  readonly sessionTtlSeconds: number
+  /** log2 of scrypt's N for new password hashes (existing hashes keep their own). */
+  readonly passwordHashCost: number
+  /** PostgreSQL connection string; null keeps the embedded SQLite store. */
+  readonly databaseUrl: string | null
+  /** The PostgreSQL schema holding Loresync's tables (created if missing). */
+  readonly databaseSchema: string
+  /** Most PostgreSQL connections this process opens. */
+  readonly databasePoolSize: number
+  /** Redis connection string; set, it turns on multi-node mode. */
+  readonly redisUrl: string | null
+  /** Prefix of every Redis key and channel this deployment uses (several may share one Redis). */
+  readonly redisKeyPrefix: string
 }
 
 export class ConfigError extends Error {
@@ -90,7 +163,17 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     logLevel: value.LOG_LEVEL,
     corsOrigins: Object.freeze([...value.CORS_ORIGINS]),
     sqliteSynchronous: value.SQLITE_SYNCHRONOUS,
+    compactAfterRows: value.COMPACT_AFTER_ROWS,
     staticDir: path.resolve(value.STATIC_DIR),
     development: value.NODE_ENV === 'development',
+    authSecret: value.AUTH_SECRET ?? null,
+    accessTtlSeconds: value.AUTH_ACCESS_TTL_SECONDS,
+    sessionTtlSeconds: value.AUTH_SESSION_TTL_DAYS * 24 * 3600,
+    passwordHashCost: value.PASSWORD_HASH_COST,
+    databaseUrl: value.DATABASE_URL ?? null,
+    databaseSchema: value.DATABASE_SCHEMA,
+    databasePoolSize: value.DATABASE_POOL_SIZE,
+    redisUrl: value.REDIS_URL ?? null,
+    redisKeyPrefix: value.REDIS_KEY_PREFIX,
   })
 }

@@ -48,6 +48,7 @@ export const seedElement = (doc: Y.Doc, seed: ElementSeed): void => {
     fields.set('summary', new Y.Text(seed.summary))
     const paragraph = new Y.XmlElement('paragraph')
     getBody(doc).insert(0, [paragraph])
+    paragraph.insert(0, [new Y.XmlText()])
   })
 }
 

@@ -5,6 +5,8 @@
 export const ERROR_CODES = [
   'not-found',
   'invalid-request',
+  'unauthenticated',
+  'conflict',
   'malformed-update',
   'too-large',
   'not-joined',
@@ -40,6 +42,8 @@ export const isErrorCode = (value: unknown): value is ErrorCode =>
 export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   'not-found': 404,
   'invalid-request': 400,
+  unauthenticated: 401,
+  conflict: 409,
   'malformed-update': 400,
   'too-large': 413,
   'not-joined': 409,

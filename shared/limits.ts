@@ -25,3 +25,22 @@ export const MAX_AWARENESS_BYTES = 64 * 1024
 export const MAX_WORLD_NAME_LENGTH = 200
 export const MAX_ELEMENT_NAME_LENGTH = 200
 export const MAX_SUMMARY_LENGTH = 5000
+
+/** The largest JSON state one awareness entry may carry (a caret, a name, a colour). */
+export const MAX_AWARENESS_STATE_BYTES = 8 * 1024
+
+/**
+ * The most a document may weigh in storage (its snapshot plus its log). An update that would take
+ * it past this is refused with `too-large` and nothing is stored.
+ */
+export const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+
+/** How many element documents one socket may have joined at once. */
+export const MAX_OPEN_DOCUMENTS_PER_SOCKET = 1000
+
+/** Account fields. */
+export const MIN_USERNAME_LENGTH = 3
+export const MAX_USERNAME_LENGTH = 32
+export const MIN_PASSWORD_LENGTH = 8
+/** Bounded so a megabyte "password" cannot make the key derivation a denial of service. */
+export const MAX_PASSWORD_LENGTH = 256

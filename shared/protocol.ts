@@ -9,8 +9,9 @@
  */
 import type { ElementSummary } from './api.ts'
 import type { Failure } from './errors.ts'
+import type { Role } from './roles.ts'
 
-export type Role = 'owner' | 'editor' | 'viewer'
+export type { Role } from './roles.ts'
 
 export interface JoinRequest {
   readonly docId: string

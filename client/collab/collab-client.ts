@@ -6,7 +6,7 @@
 import type * as Y from 'yjs'
 import { ObservableV2 } from 'lib0/observable'
 import type { ElementSummary } from '../../shared/api.ts'
-import type { ElementDeleted } from '../../shared/protocol.ts'
+import type { ElementDeleted, ServerNotice } from '../../shared/protocol.ts'
 import { ElementSession } from './element-session.ts'
 import { createSocket, type CollabSocket, type SocketFactoryOptions } from './socket.ts'
 import type { ClientEvents, ConnectionStatus } from './types.ts'
@@ -41,6 +41,7 @@ export class CollabClient extends ObservableV2<ClientEvents> {
       this.sessions.get(docId)?.applyRemoteAwareness(update),
     )
     socket.on('doc:error', (docId, error) => this.sessions.get(docId)?.handleServerError(error))
+    socket.on('server:notice', this.handleNotice)
     socket.on('element:created', (element) =>
       this.forWorld(element.worldId, (l) => l.created(element)),
     )
@@ -122,6 +123,7 @@ export class CollabClient extends ObservableV2<ClientEvents> {
     this.socket.off('connect', this.handleConnect)
     this.socket.off('disconnect', this.handleDisconnect)
     this.socket.off('connect_error', this.handleConnectError)
+    this.socket.off('server:notice', this.handleNotice)
     this.socket.io.off('reconnect_attempt', this.handleReconnectAttempt)
     this.socket.disconnect()
     super.destroy()
@@ -151,6 +153,13 @@ export class CollabClient extends ObservableV2<ClientEvents> {
   private readonly handleDisconnect = (): void => {
     for (const session of this.sessions.values()) session.handleDisconnect()
     this.setStatus('disconnected')
+  }
+
+  private readonly handleNotice = (notice: ServerNotice): void => {
+    if (notice.reason === 'restarting') {
+      for (const session of this.sessions.values()) session.handleServerRestarting()
+    }
+    this.emit('notice', [notice])
   }
 
   // Socket.IO retries on its own unless we closed the socket ourselves; each attempt is "connecting".

@@ -17,7 +17,7 @@ import {
 import { ObservableV2 } from 'lib0/observable'
 import { toUint8Array } from '../../shared/binary.ts'
 import { splitIntoChunks } from '../../shared/chunking.ts'
-import type { ErrorPayload } from '../../shared/errors.ts'
+import type { ErrorCode, ErrorPayload } from '../../shared/errors.ts'
 import { CHUNK_BYTES } from '../../shared/limits.ts'
 import type { AckResult, JoinResult, Role } from '../../shared/protocol.ts'
 import type { CollabSocket } from './socket.ts'
@@ -31,6 +31,18 @@ const isEmptyUpdate = (update: Uint8Array): boolean =>
   update.byteLength <= 2 && update.every((byte) => byte === 0)
 
 let transferCounter = 0
+
+/**
+ * The `doc:error` codes that mean the server no longer has this socket in the element's room
+ * (deleted, membership removed, demoted to viewer, or never joined). Other codes refuse one
+ * presence frame and change nothing else.
+ */
+const LEFT_THE_ROOM: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'not-found',
+  'forbidden',
+  'read-only',
+  'not-joined',
+])
 
 export interface ElementSessionOptions {
   readonly docId: string
@@ -128,12 +140,18 @@ export class ElementSession extends ObservableV2<SessionEvents> {
     // Peers' carets cannot be trusted while we are not listening for their removal.
     const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID)
     removeAwarenessStates(this.awareness, others, REMOTE_ORIGIN)
+    // Forget their clocks too: the next join answer re-sends their states with the clocks we have
+    // already seen, and y-protocols ignores a state whose clock is not newer than the one it knows.
+    for (const id of others) this.awareness.meta.delete(id)
     this.setState({ synced: false })
   }
 
   applyRemoteUpdate(payload: unknown): void {
     const update = toUint8Array(payload)
-    if (!update || !this.joined) return
+    // Not `!this.joined`: the server relays to a socket from the moment it enters the room, which
+    // is before the join answer arrives. Dropping those would leave a hole until the next join;
+    // applying them early is safe (Yjs holds what it cannot integrate yet until the answer).
+    if (!update || this.destroyed) return
     Y.applyUpdate(this.doc, update, REMOTE_ORIGIN)
   }
 
@@ -143,11 +161,24 @@ export class ElementSession extends ObservableV2<SessionEvents> {
     applyAwarenessUpdate(this.awareness, update, REMOTE_ORIGIN)
   }
 
+  /**
+   * Called when the server announces a restart. Updates already sent still get their
+   * acknowledgements; new ones stay local and ride the handshake after the reconnect, instead of
+   * reaching a server that is draining and would refuse them.
+   */
+  handleServerRestarting(): void {
+    this.joined = false
+  }
+
   handleServerError(error: ErrorPayload): void {
     this.setState({ error })
+    // A refused presence frame (too large, malformed) leaves us in the room: keep syncing.
+    if (!LEFT_THE_ROOM.has(error.code)) return
     // The server has dropped us from the room (element deleted, access revoked…): stop sending.
     this.joined = false
     this.epoch++
+    // Demoted to viewer: join again at once, so the document stays open, read-only.
+    if (error.code === 'read-only' && this.socket.connected) this.join()
   }
 
   override destroy(): void {
@@ -183,7 +214,11 @@ export class ElementSession extends ObservableV2<SessionEvents> {
     this.joined = true
     if (awareness) applyAwarenessUpdate(this.awareness, awareness, REMOTE_ORIGIN)
     this.setState({ role: result.role, error: null })
-    if (this.awareness.getLocalState() !== null) this.sendAwareness([this.doc.clientID])
+    // Re-announce ourselves with a newer clock (sent by handleAwarenessChange): when our last
+    // connection dropped, the server removed our state but kept its clock, so a resend of the same
+    // clock would be ignored by the server and every peer.
+    const local = this.awareness.getLocalState()
+    if (local !== null) this.awareness.setLocalState(local)
 
     const missing = Y.encodeStateAsUpdate(this.doc, serverVector)
     if (isEmptyUpdate(missing) || result.role === 'viewer') {

@@ -3,7 +3,7 @@
  * and imports nothing from Vue; the web app's stores wrap it.
  */
 import type { ErrorPayload } from '../../shared/errors.ts'
-import type { Role } from '../../shared/protocol.ts'
+import type { Role, ServerNotice } from '../../shared/protocol.ts'
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected'
 
@@ -27,4 +27,6 @@ export interface SessionEvents {
 
 export interface ClientEvents {
   status: (status: ConnectionStatus) => void
+  /** The server announced something, e.g. that it is restarting (the client reconnects itself). */
+  notice: (notice: ServerNotice) => void
 }

@@ -1,17 +1,12 @@
 /**
- * Worlds and elements as the HTTP API sees them. Creating an element seeds its Y.Doc here, on the
- * server, in the same transaction that stores the row; reading one reads its Y.Doc (the open room
- * when there is one, else a document built from storage).
+ * Elements as the HTTP API sees them (worlds, and who may see what: server/access/). Creating an
+ * element seeds its Y.Doc here, on the server, in the same transaction that stores the row;
+ * reading one reads its Y.Doc (the open room when there is one, else a document built from
+ * storage).
  */
 import { randomUUID } from 'node:crypto'
 import * as Y from 'yjs'
-import type {
-  CreateElementBody,
-  CreateWorldBody,
-  ElementDetail,
-  ElementSummary,
-  World,
-} from '../../shared/api.ts'
+import type { CreateElementBody, ElementDetail, ElementSummary } from '../../shared/api.ts'
 import { encodeSeedUpdate, getBody, readContent } from '../../shared/element-doc.ts'
 import type { RoomRegistry } from '../rooms/room-registry.ts'
 import type { DocumentStore } from '../storage/store.ts'
@@ -27,20 +22,6 @@ export interface ElementServiceOptions {
 
 export class ElementService {
   constructor(private readonly options: ElementServiceOptions) {}
-
-  async createWorld(body: CreateWorldBody): Promise<World> {
-    const world: World = { id: randomUUID(), name: body.name, createdAt: new Date().toISOString() }
-    await this.options.store.createWorld(world)
-    return world
-  }
-
-  listWorlds(): Promise<World[]> {
-    return this.options.store.listWorlds()
-  }
-
-  getWorld(id: string): Promise<World | undefined> {
-    return this.options.store.getWorld(id)
-  }
 
   listElements(worldId: string): Promise<ElementSummary[]> {
     return this.options.store.listElements(worldId)

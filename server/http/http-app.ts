@@ -5,15 +5,27 @@
 import { existsSync } from 'node:fs'
 import fastifyCors from '@fastify/cors'
 import fastifyStatic from '@fastify/static'
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify'
 import type { Logger } from 'pino'
 import { HTTP_STATUS, type ErrorCode } from '../../shared/errors.ts'
+import type { WorldAccess } from '../access/world-access.ts'
+import type { AuthService } from '../auth/auth-service.ts'
+import type { AuthThrottle } from '../auth/throttle.ts'
 import type { ElementService } from '../documents/element-service.ts'
 import { isOriginAllowed } from '../realtime/origin-policy.ts'
 import type { DocumentStore } from '../storage/store.ts'
 import { ApiError } from './api-error.ts'
+import { registerAuthRoutes } from './auth-routes.ts'
+import { createRequirePrincipal } from './authenticate.ts'
 import { registerElementRoutes } from './element-routes.ts'
 import { registerHealthRoutes, type HealthState } from './health-routes.ts'
+import { registerMemberRoutes } from './member-routes.ts'
+import { registerMetricsRoutes, type MetricsExposition } from './metrics-routes.ts'
 import { registerWorldRoutes } from './world-routes.ts'
 
 export interface HttpAppOptions {
@@ -23,6 +35,15 @@ export interface HttpAppOptions {
   readonly elements: ElementService
   readonly store: DocumentStore
   readonly health: HealthState
+  readonly metrics: MetricsExposition
+  readonly security: HttpSecurity
+}
+
+/** Accounts and permissions: every /api route except register, login and refresh needs a user. */
+export interface HttpSecurity {
+  readonly auth: AuthService
+  readonly access: WorldAccess
+  readonly throttle: AuthThrottle
 }
 
 const API_BODY_LIMIT = 64 * 1024
@@ -38,6 +59,14 @@ export const createHttpApp = async (options: HttpAppOptions): Promise<FastifyIns
     // pino's Logger is Fastify's logger; only the generic parameters differ.
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: API_BODY_LIMIT,
+    // Requests the router refuses before any route runs (a malformed URL or path parameter)
+    // leave with the same error shape as everything else.
+    frameworkErrors: (error, _request, reply) => {
+      const status = (error as FastifyError).statusCode ?? 400
+      void (reply as FastifyReply)
+        .code(status)
+        .send({ error: { code: 'invalid-request', message: error.message } })
+    },
   })
 
   // Browsers on foreign origins are refused outright, not merely denied the response.
@@ -64,8 +93,13 @@ export const createHttpApp = async (options: HttpAppOptions): Promise<FastifyIns
   })
 
   registerHealthRoutes(app, options.store, options.health)
-  registerWorldRoutes(app, options.elements)
-  registerElementRoutes(app, options.elements)
+  registerMetricsRoutes(app, options.metrics)
+  const { auth, access, throttle } = options.security
+  const requirePrincipal = createRequirePrincipal(auth)
+  registerAuthRoutes(app, { auth, throttle, requirePrincipal })
+  registerWorldRoutes(app, { elements: options.elements, access, requirePrincipal })
+  registerElementRoutes(app, { elements: options.elements, access, requirePrincipal })
+  registerMemberRoutes(app, { access, requirePrincipal })
 
   const notFound = (path: string) => ({
     error: { code: 'not-found', message: `no route for ${path}` },

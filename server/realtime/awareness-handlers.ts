@@ -4,7 +4,7 @@
  */
 import { MAX_AWARENESS_BYTES } from '../../shared/limits.ts'
 import { docRoom } from '../../shared/protocol.ts'
-import { MalformedAwarenessError } from '../rooms/awareness-filter.ts'
+import { MalformedAwarenessError, OversizedAwarenessError } from '../rooms/awareness-filter.ts'
 import type { RealtimeContext } from './context.ts'
 import { guarded } from './boundary.ts'
 import type { LoresyncSocket } from './types.ts'
@@ -12,32 +12,52 @@ import { checkBinary, checkId } from './validate.ts'
 
 export const registerAwarenessHandlers = (
   socket: LoresyncSocket,
-  { registry, logger }: RealtimeContext,
+  { registry, logger, observer }: RealtimeContext,
 ): void => {
   socket.on(
     'awareness:update',
-    guarded(logger, 'awareness:update', (rawDocId: unknown, rawUpdate: unknown) => {
+    guarded(logger, 'awareness:update', async (rawDocId: unknown, rawUpdate: unknown) => {
+      const { guard, principal } = socket.data
+      // Over the rate, presence is simply dropped (there is no ack to answer); it is an offence.
+      if (!(await guard.admit())) return
       const docId = checkId(rawDocId, 'docId')
-      if (!docId.ok) return
+      if (!docId.ok) {
+        guard.offence()
+        return
+      }
       const room = registry.get(docId.value)
       if (!room || !socket.data.docs.has(docId.value) || !room.hasMember(socket.id)) {
-        socket.emit('doc:error', docId.value, {
-          code: 'not-joined',
-          message: 'join the element before sending awareness',
-        })
+        // Dropped without a doc:error: presence is ephemeral, and the usual sender is a session's
+        // last awareness frame overtaken by its own doc:leave (admission is awaited here, not
+        // there). An error would reach the next session of that element and stop it.
+        observer.rejected('not-joined')
         return
       }
       const update = checkBinary(rawUpdate, 'awareness update', MAX_AWARENESS_BYTES)
       if (!update.ok) {
+        guard.offence()
+        observer.rejected(update.error.code)
         socket.emit('doc:error', docId.value, update.error)
         return
       }
       try {
-        const relayed = room.applyClientAwareness(socket.id, update.value)
+        const relayed = room.applyClientAwareness(socket.id, update.value, {
+          id: principal.user.id,
+          name: principal.user.username,
+          color: principal.user.color,
+        })
         if (relayed) socket.to(docRoom(docId.value)).emit('awareness:update', docId.value, relayed)
       } catch (error) {
+        if (error instanceof OversizedAwarenessError) {
+          guard.offence()
+          observer.rejected('too-large')
+          socket.emit('doc:error', docId.value, { code: 'too-large', message: error.message })
+          return
+        }
         if (!(error instanceof MalformedAwarenessError)) throw error
+        guard.offence()
         logger.info({ socketId: socket.id, docId: docId.value }, 'malformed awareness refused')
+        observer.rejected('malformed-update')
         socket.emit('doc:error', docId.value, { code: 'malformed-update', message: error.message })
       }
     }),

@@ -1,7 +1,21 @@
 import type { Logger } from 'pino'
+import type { ErrorCode } from '../../shared/errors.ts'
+import type { WorldAccess } from '../access/world-access.ts'
 import type { RoomRegistry } from '../rooms/room-registry.ts'
 import type { DocumentStore } from '../storage/store.ts'
+import { InFlight } from '../lifecycle/in-flight.ts'
+import { AbusePolicy } from './abuse-policy.ts'
 import type { LoresyncServer } from './types.ts'
+
+/** What the realtime layer reports (metrics); it never sees prom-client. */
+export interface RealtimeObserver {
+  /** A client update passed validation and was applied to its room. */
+  updateReceived(): void
+  /** An update was acknowledged, `seconds` after it arrived. */
+  acknowledged(seconds: number): void
+  /** A message was refused with this error code. */
+  rejected(code: ErrorCode): void
+}
 
 /** What the socket handlers need; wired once by the composition root. */
 export interface RealtimeContext {
@@ -9,4 +23,34 @@ export interface RealtimeContext {
   readonly registry: RoomRegistry
   readonly store: DocumentStore
   readonly logger: Logger
+  readonly observer: RealtimeObserver
+  /**
+   * Updates received and not yet answered. A graceful shutdown waits for it to empty before it
+   * closes connections, so every update received before the close is acknowledged.
+   */
+  readonly inFlight: InFlight
+  /** True once shutdown began: new joins and updates are refused (the client resends later). */
+  readonly closing: () => boolean
+  /** Who may join, write to and subscribe to what. Required: there is no open mode. */
+  readonly access: WorldAccess
+  /** Rate limits, offence counting and size caps. */
+  readonly abuse: AbusePolicy
 }
+
+/** What the composition root passes in; the optional parts default to no metrics, never closing. */
+export type RealtimeWiring = Omit<RealtimeContext, 'observer' | 'inFlight' | 'closing' | 'abuse'> &
+  Partial<Pick<RealtimeContext, 'observer' | 'inFlight' | 'closing' | 'abuse'>>
+
+const NO_OBSERVER: RealtimeObserver = {
+  updateReceived: () => {},
+  acknowledged: () => {},
+  rejected: () => {},
+}
+
+export const realtimeContext = (wiring: RealtimeWiring): RealtimeContext => ({
+  ...wiring,
+  observer: wiring.observer ?? NO_OBSERVER,
+  inFlight: wiring.inFlight ?? new InFlight(),
+  closing: wiring.closing ?? (() => false),
+  abuse: wiring.abuse ?? new AbusePolicy(),
+})

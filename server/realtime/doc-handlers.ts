@@ -5,19 +5,41 @@
 import type { Failure } from '../../shared/errors.ts'
 import { MAX_MESSAGE_BYTES } from '../../shared/limits.ts'
 import { docRoom, type AckResult, type JoinResult } from '../../shared/protocol.ts'
-import { MalformedUpdateError, type Room } from '../rooms/room.ts'
+import { canWrite } from '../../shared/roles.ts'
+import { ForgedIdentityError, MalformedUpdateError, type Room } from '../rooms/room.ts'
 import { ElementNotFoundError } from '../rooms/room-registry.ts'
 import { ChunkAssembler } from './chunk-assembler.ts'
 import type { RealtimeContext } from './context.ts'
+import { countsAsOffence } from './offences.ts'
 import { fail, replyOf, type Reply } from './replies.ts'
 import { guarded } from './boundary.ts'
 import type { LoresyncSocket } from './types.ts'
 import { checkBinary, checkId, isRecord } from './validate.ts'
 
+const RESTARTING =
+  'the server is restarting: your changes are kept and sent again when you reconnect'
+
 export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeContext): void => {
-  const { registry, logger } = context
+  const { registry, logger, observer, inFlight } = context
   const chunks = new ChunkAssembler()
   const log = logger.child({ socketId: socket.id })
+  const { guard } = socket.data
+  const { limits } = guard
+  const replyTo = <T>(ack: unknown): Reply<T> =>
+    replyOf<T>(ack, (code) => {
+      observer.rejected(code)
+      if (countsAsOffence(code)) guard.offence()
+    })
+  const TOO_FAST = 'too many messages: slow down (repeated floods disconnect the socket)'
+  const noAccess = (docId: string) =>
+    fail('forbidden', `element ${docId} does not exist or you are not a member of its world`)
+
+  /** The socket's role in a joined element allows writing, or the failure to answer with. */
+  const writeRefusal = (docId: string): Failure | null => {
+    const role = socket.data.roles.get(docId)
+    if (role !== undefined && canWrite(role)) return null
+    return fail('read-only', `you are a viewer of element ${docId}: your changes are not accepted`)
+  }
 
   /** The room this socket has joined for `docId`, or the failure to answer with. */
   const joinedRoom = (docId: string): Room | Failure => {
@@ -28,7 +50,22 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
     return room
   }
 
-  const applyIncoming = (room: Room, update: Uint8Array, reply: Reply<AckResult>): void => {
+  /**
+   * Applies, broadcasts, persists, then acknowledges. `receivedAt` is when the message (or its
+   * last chunk) arrived. The whole path is tracked in `inFlight`, so a graceful shutdown closes
+   * the connection only after the acknowledgement has been handed to the socket.
+   */
+  const applyIncoming = (
+    room: Room,
+    update: Uint8Array,
+    reply: Reply<AckResult>,
+    receivedAt: number,
+  ): void => {
+    if (room.storedBytes + update.byteLength > limits.maxDocumentBytes) {
+      const limit = limits.maxDocumentBytes
+      reply(fail('too-large', `element ${room.docId} is at its size limit (${limit} bytes)`))
+      return
+    }
     let applied
     try {
       applied = room.applyClientUpdate(socket.id, update)
@@ -38,33 +75,58 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
         reply(fail('malformed-update', `the update was refused: ${error.message}`))
         return
       }
+      if (error instanceof ForgedIdentityError) {
+        log.warn({ docId: room.docId, reason: error.message }, 'forged client id refused')
+        reply(fail('forbidden', `the update was refused: ${error.message}`))
+        return
+      }
       throw error
     }
+    observer.updateReceived()
     if (applied.effective) {
       socket.to(docRoom(room.docId)).emit('doc:update', room.docId, applied.effective)
     }
-    registry.persist(room, applied).then(
-      () => reply({ ok: true }),
-      (error: unknown) => {
-        log.error({ err: error, docId: room.docId }, 'update could not be stored')
-        reply(fail('unavailable', 'the update could not be stored; it will be resent on rejoin'))
-      },
+    // Only what the server's doc added on its own (formatting cleanup) goes back to the sender.
+    if (applied.echo) socket.emit('doc:update', room.docId, applied.echo)
+    void inFlight.track(
+      registry.persist(room, applied).then(
+        () => {
+          reply({ ok: true })
+          observer.acknowledged((performance.now() - receivedAt) / 1000)
+        },
+        (error: unknown) => {
+          log.error({ err: error, docId: room.docId }, 'update could not be stored')
+          reply(fail('unavailable', 'the update could not be stored; it will be resent on rejoin'))
+        },
+      ),
     )
   }
 
   socket.on(
     'doc:join',
     guarded(log, 'doc:join', async (request: unknown, ack: unknown) => {
-      const reply = replyOf<JoinResult>(ack)
+      const reply = replyTo<JoinResult>(ack)
+      if (!(await guard.admit())) return reply(fail('rate-limited', TOO_FAST))
+      if (context.closing()) return reply(fail('unavailable', RESTARTING))
       if (!isRecord(request))
         return reply(fail('invalid-request', 'doc:join takes {docId, stateVector}'))
       const docId = checkId(request.docId, 'docId')
       if (!docId.ok) return reply(docId)
       const vector = checkBinary(request.stateVector, 'stateVector', MAX_MESSAGE_BYTES)
       if (!vector.ok) return reply(vector)
+      const userId = socket.data.principal.user.id
+      // Checked before anything is loaded: a non-member costs the server nothing.
+      if ((await context.access.elementAccess(docId.value, userId))?.role === undefined) {
+        return reply(noAccess(docId.value))
+      }
+      if (!socket.data.docs.has(docId.value) && socket.data.docs.size >= limits.maxOpenDocuments) {
+        return reply(
+          fail('rate-limited', `at most ${limits.maxOpenDocuments} elements may be open at once`),
+        )
+      }
       let room: Room
       try {
-        room = await registry.join(docId.value, socket.id)
+        room = await registry.join(docId.value, socket.id, userId)
       } catch (error) {
         if (error instanceof ElementNotFoundError) {
           return reply(fail('not-found', `element ${docId.value} does not exist`))
@@ -72,9 +134,12 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
         log.error({ err: error, docId: docId.value }, 'element could not be loaded')
         return reply(fail('unavailable', 'the element could not be loaded; try again'))
       }
-      if (socket.disconnected) {
-        registry.leave(room, socket.id)
-        return
+      // Checked again now that the room is loaded: a membership change that landed meanwhile found
+      // no joined document to act on.
+      const role = (await context.access.elementAccess(docId.value, userId))?.role
+      if (socket.disconnected || role === undefined) {
+        if (!socket.data.docs.has(docId.value)) registry.leave(room, socket.id)
+        return socket.disconnected ? undefined : reply(noAccess(docId.value))
       }
       let update: Uint8Array
       try {
@@ -84,13 +149,20 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
         const message = error instanceof Error ? error.message : String(error)
         return reply(fail('malformed-update', message))
       }
+      // The diff, the vector and the writes to wait for are taken in one turn. The answer waits
+      // for those writes: a client whose changes the vector already covers counts them as saved,
+      // so they must be durable first (they may be a resend of an update still being written).
+      const stateVector = room.encodeStateVector()
+      const written = room.whenWritten()
       socket.data.docs.add(docId.value)
+      socket.data.roles.set(docId.value, role)
       await socket.join(docRoom(docId.value))
+      await written
       reply({
         ok: true,
-        role: 'editor',
+        role,
         update,
-        stateVector: room.encodeStateVector(),
+        stateVector,
         awareness: room.encodeAwareness(),
       })
     }),
@@ -98,35 +170,50 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
 
   socket.on(
     'doc:update',
-    guarded(log, 'doc:update', (rawDocId: unknown, rawUpdate: unknown, ack: unknown) => {
-      const reply = replyOf<AckResult>(ack)
+    guarded(log, 'doc:update', async (rawDocId: unknown, rawUpdate: unknown, ack: unknown) => {
+      const receivedAt = performance.now()
+      const reply = replyTo<AckResult>(ack)
+      if (!(await guard.admit())) return reply(fail('rate-limited', TOO_FAST))
+      if (context.closing()) return reply(fail('unavailable', RESTARTING))
       const docId = checkId(rawDocId, 'docId')
       if (!docId.ok) return reply(docId)
       const update = checkBinary(rawUpdate, 'update', MAX_MESSAGE_BYTES)
       if (!update.ok) return reply(update)
       const room = joinedRoom(docId.value)
       if ('ok' in room) return reply(room)
-      applyIncoming(room, update.value, reply)
+      const refusal = writeRefusal(docId.value)
+      if (refusal) return reply(refusal)
+      applyIncoming(room, update.value, reply, receivedAt)
     }),
   )
 
   socket.on(
     'doc:update-chunk',
-    guarded(log, 'doc:update-chunk', (rawDocId: unknown, chunk: unknown, ack: unknown) => {
-      const reply = replyOf<AckResult>(ack)
+    guarded(log, 'doc:update-chunk', async (rawDocId: unknown, chunk: unknown, ack: unknown) => {
+      const receivedAt = performance.now()
+      const reply = replyTo<AckResult>(ack)
+      if (!(await guard.admit())) return reply(fail('rate-limited', TOO_FAST))
+      if (context.closing()) {
+        // A half-received transfer can never complete now; the client resends it whole.
+        chunks.dropAll()
+        return reply(fail('unavailable', RESTARTING))
+      }
       const docId = checkId(rawDocId, 'docId')
       if (!docId.ok) return reply(docId)
       const room = joinedRoom(docId.value)
       if ('ok' in room) return reply(room)
+      const refusal = writeRefusal(docId.value)
+      if (refusal) return reply(refusal)
       const result = chunks.accept(docId.value, chunk)
       if (!result.ok) return reply(result)
       if (result.value === null) return reply({ ok: true })
-      applyIncoming(room, result.value, reply)
+      applyIncoming(room, result.value, reply, receivedAt)
     }),
   )
 
   const leaveDoc = (docId: string): void => {
     socket.data.docs.delete(docId)
+    socket.data.roles.delete(docId)
     chunks.dropAll(docId)
     void socket.leave(docRoom(docId))
     const room = registry.get(docId)
@@ -134,6 +221,8 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
     const removal = registry.leave(room, socket.id)
     if (removal) context.io.to(docRoom(docId)).emit('awareness:update', docId, removal)
   }
+
+  socket.data.leaveDocument = leaveDoc
 
   socket.on(
     'doc:leave',

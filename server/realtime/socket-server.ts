@@ -6,19 +6,21 @@ import type { Server as HttpServer } from 'node:http'
 import { Server } from 'socket.io'
 import { MAX_MESSAGE_BYTES } from '../../shared/limits.ts'
 import { registerAwarenessHandlers } from './awareness-handlers.ts'
-import type { RealtimeContext } from './context.ts'
+import { realtimeContext, type RealtimeWiring } from './context.ts'
 import { registerDocHandlers } from './doc-handlers.ts'
 import { isOriginAllowed } from './origin-policy.ts'
-import type { LoresyncServer } from './types.ts'
+import type { LoresyncServer, LoresyncSocket } from './types.ts'
 import { registerWorldHandlers } from './world-handlers.ts'
 
 export interface SocketServerOptions {
   readonly corsOrigins: readonly string[]
+  /** False once shutdown began: handshakes are refused so clients go to the next server. */
+  readonly accepting: () => boolean
 }
 
 export const createSocketServer = (
   httpServer: HttpServer,
-  { corsOrigins }: SocketServerOptions,
+  { corsOrigins, accepting }: SocketServerOptions,
 ): LoresyncServer =>
   new Server(httpServer, {
     // Set explicitly: it is part of the protocol (larger updates are chunked, see limits.ts).
@@ -26,15 +28,32 @@ export const createSocketServer = (
     cors: { origin: [...corsOrigins], credentials: true },
     // `cors` alone does not stop a WebSocket upgrade from a foreign page: check every handshake.
     allowRequest: (request, callback) => {
+      if (!accepting()) return callback('the server is restarting', false)
       const allowed = isOriginAllowed(request.headers, corsOrigins)
       callback(allowed ? null : 'origin not allowed', allowed)
     },
     serveClient: false,
+    // A connection that has not completed a (authenticated) namespace handshake by then is closed.
+    connectTimeout: 5000,
   })
 
-export const attachHandlers = (context: RealtimeContext): void => {
+/** The peer's address; the in-memory test transport has no handshake and counts as one peer. */
+const clientAddress = (socket: LoresyncSocket): string =>
+  (socket.handshake as LoresyncSocket['handshake'] | undefined)?.address ?? 'unknown'
+
+export const attachHandlers = (wiring: RealtimeWiring): void => {
+  const context = realtimeContext(wiring)
   context.io.on('connection', (socket) => {
+    // Authentication (socket-auth.ts) runs before 'connection'; a socket that reaches this point
+    // without a principal was let in by mistake and gets nothing.
+    if (!socket.data.principal) {
+      socket.disconnect(true)
+      return
+    }
     socket.data.docs = new Set()
+    socket.data.roles = new Map()
+    socket.data.worlds = new Set()
+    socket.data.guard = context.abuse.forSocket(socket, clientAddress(socket))
     registerDocHandlers(socket, context)
     registerAwarenessHandlers(socket, context)
     registerWorldHandlers(socket, context)

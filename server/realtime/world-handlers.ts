@@ -7,23 +7,37 @@ import type { RealtimeContext } from './context.ts'
 import { fail, replyOf } from './replies.ts'
 import { guarded } from './boundary.ts'
 import type { LoresyncSocket } from './types.ts'
+import { countsAsOffence } from './offences.ts'
 import { checkId } from './validate.ts'
 
 export const registerWorldHandlers = (
   socket: LoresyncSocket,
-  { store, logger }: RealtimeContext,
+  { store, logger, observer, access }: RealtimeContext,
 ): void => {
   socket.on(
     'world:subscribe',
     guarded(logger, 'world:subscribe', async (rawWorldId: unknown, ack: unknown) => {
-      const reply = replyOf<WorldSubscribeResult>(ack)
+      const { guard, principal } = socket.data
+      const reply = replyOf<WorldSubscribeResult>(ack, (code) => {
+        observer.rejected(code)
+        if (countsAsOffence(code)) guard.offence()
+      })
+      if (!(await guard.admit())) return reply(fail('rate-limited', 'too many messages: slow down'))
       const worldId = checkId(rawWorldId, 'worldId')
       if (!worldId.ok) return reply(worldId)
       try {
-        const world = await store.getWorld(worldId.value)
-        if (!world) return reply(fail('not-found', `world ${worldId.value} does not exist`))
+        // Members only; to anyone else a world that exists looks like one that does not.
+        if ((await access.roleIn(worldId.value, principal.user.id)) === undefined) {
+          return reply(
+            fail(
+              'forbidden',
+              `world ${worldId.value} does not exist or you are not a member of it`,
+            ),
+          )
+        }
         // Join before reading the index so no change can fall between the read and the subscription.
         await socket.join(worldRoom(worldId.value))
+        socket.data.worlds.add(worldId.value)
         const elements = await store.listElements(worldId.value)
         reply({ ok: true, elements })
       } catch (error) {
@@ -37,7 +51,9 @@ export const registerWorldHandlers = (
     'world:unsubscribe',
     guarded(logger, 'world:unsubscribe', (rawWorldId: unknown) => {
       const worldId = checkId(rawWorldId, 'worldId')
-      if (worldId.ok) void socket.leave(worldRoom(worldId.value))
+      if (!worldId.ok) return
+      socket.data.worlds.delete(worldId.value)
+      void socket.leave(worldRoom(worldId.value))
     }),
   )
 }

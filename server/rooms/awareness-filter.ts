@@ -1,24 +1,44 @@
 /**
  * Awareness frames are decoded and re-encoded here before they reach a room, so a socket can only
- * speak for the awareness client ids it owns and a malformed frame is refused as a whole.
+ * speak for the awareness client ids it owns, appears under the identity of its session whatever
+ * its client claims, and a malformed or oversized frame is refused as a whole.
  *
  * Frame layout (y-protocols/awareness): varUint count, then per entry varUint clientID,
  * varUint clock, varString JSON state ("null" for a removal).
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
+import { MAX_AWARENESS_STATE_BYTES } from '../../shared/limits.ts'
 
 export class MalformedAwarenessError extends Error {
   override name = 'MalformedAwarenessError'
 }
 
+/** One entry's state is larger than MAX_AWARENESS_STATE_BYTES. */
+export class OversizedAwarenessError extends Error {
+  override name = 'OversizedAwarenessError'
+}
+
+/** Who the sender is, as the server knows it: written into every state's `user` field. */
+export interface AwarenessIdentity {
+  readonly id: string
+  readonly name: string
+  readonly color: string
+}
+
+export interface FilteredAwareness {
+  readonly update: Uint8Array
+  readonly clientIds: readonly number[]
+}
+
 interface AwarenessEntry {
   readonly clientId: number
   readonly clock: number
-  readonly state: string
+  /** The parsed state: null is a removal; anything else is a JSON object. */
+  readonly state: Record<string, unknown> | null
 }
 
-const decodeEntries = (update: Uint8Array): AwarenessEntry[] => {
+const decodeEntries = (update: Uint8Array, maxStateBytes: number): AwarenessEntry[] => {
   const decoder = decoding.createDecoder(update)
   const count = decoding.readVarUint(decoder)
   // Each entry takes at least three bytes: a count beyond that is a lie about the frame's size.
@@ -27,9 +47,17 @@ const decodeEntries = (update: Uint8Array): AwarenessEntry[] => {
   for (let i = 0; i < count; i++) {
     const clientId = decoding.readVarUint(decoder)
     const clock = decoding.readVarUint(decoder)
-    const state = decoding.readVarString(decoder)
-    JSON.parse(state)
-    entries.push({ clientId, clock, state })
+    const json = decoding.readVarString(decoder)
+    if (json.length > maxStateBytes) {
+      throw new OversizedAwarenessError(
+        `an awareness state is limited to ${maxStateBytes} bytes; this one has ${json.length}`,
+      )
+    }
+    const state: unknown = JSON.parse(json)
+    if (state !== null && (typeof state !== 'object' || Array.isArray(state))) {
+      throw new MalformedAwarenessError('an awareness state must be a JSON object or null')
+    }
+    entries.push({ clientId, clock, state: state as Record<string, unknown> | null })
   }
   if (decoding.hasContent(decoder))
     throw new MalformedAwarenessError('trailing bytes after entries')
@@ -37,29 +65,40 @@ const decodeEntries = (update: Uint8Array): AwarenessEntry[] => {
 }
 
 /**
- * Returns a frame with only the entries `allow` accepts, or null when none are left.
- * Throws MalformedAwarenessError when the frame cannot be decoded.
+ * Returns a frame with only the entries `allow` accepts, each non-null state's `user` set to
+ * `identity`, or null when no entry is left. Throws MalformedAwarenessError when the frame cannot
+ * be decoded and OversizedAwarenessError when a state is too large.
  */
 export const filterAwarenessUpdate = (
   update: Uint8Array,
   allow: (clientId: number) => boolean,
-): Uint8Array | null => {
+  identity: AwarenessIdentity,
+  maxStateBytes = MAX_AWARENESS_STATE_BYTES,
+): FilteredAwareness | null => {
   let entries: AwarenessEntry[]
   try {
-    entries = decodeEntries(update)
+    entries = decodeEntries(update, maxStateBytes)
   } catch (error) {
-    if (error instanceof MalformedAwarenessError) throw error
+    if (error instanceof MalformedAwarenessError || error instanceof OversizedAwarenessError) {
+      throw error
+    }
     throw new MalformedAwarenessError(`awareness frame cannot be decoded: ${String(error)}`)
   }
   const kept = entries.filter((entry) => allow(entry.clientId))
   if (kept.length === 0) return null
-  if (kept.length === entries.length) return update
+  const user = { id: identity.id, name: identity.name, color: identity.color }
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, kept.length)
   for (const entry of kept) {
     encoding.writeVarUint(encoder, entry.clientId)
     encoding.writeVarUint(encoder, entry.clock)
-    encoding.writeVarString(encoder, entry.state)
+    encoding.writeVarString(
+      encoder,
+      JSON.stringify(entry.state === null ? null : { ...entry.state, user }),
+    )
   }
-  return encoding.toUint8Array(encoder)
+  return {
+    update: encoding.toUint8Array(encoder),
+    clientIds: kept.map((entry) => entry.clientId),
+  }
 }

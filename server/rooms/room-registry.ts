@@ -10,6 +10,7 @@
  */
 import type { Logger } from 'pino'
 import type { ElementSummary } from '../../shared/api.ts'
+import { InFlight } from '../lifecycle/in-flight.ts'
 import type { GroupCommitter } from '../storage/group-commit.ts'
 import type { DocumentStore } from '../storage/store.ts'
 import { Room, type AppliedUpdate } from './room.ts'
@@ -27,6 +28,24 @@ export interface RoomRegistryOptions {
   readonly compactAfterRows?: number
   /** Told after a commit that changed an element's name, summary or kind. */
   readonly onIndexChange?: (element: ElementSummary) => void
+  /** Told after each compaction attempt (for metrics). */
+  readonly onCompaction?: (outcome: 'ok' | 'failed') => void
+  /** Multi-node mode: keeps rooms current with the other nodes (see cluster/peer-sync.ts). */
+  readonly lifecycle?: RoomLifecycle
+}
+
+/**
+ * What a multi-node deployment hooks into a room's life. `beforeLoad` runs before storage is read
+ * (so nothing published meanwhile is missed), `loaded`/`unloaded` bracket the room, and `catchUp`
+ * applies everything storage holds, resolving with the highest seq read (undefined: element gone).
+ */
+export interface RoomLifecycle {
+  beforeLoad(docId: string): Promise<void>
+  loaded(room: Room): void
+  unloaded(docId: string): void
+  /** The rows of one client update, once committed (and only then: see cluster/peer-sync.ts). */
+  committed(room: Room, updates: readonly Uint8Array[]): void
+  catchUp(room: Room): Promise<number | undefined>
 }
 
 export class RoomRegistry {
@@ -38,6 +57,10 @@ export class RoomRegistry {
   private readonly logger: Logger
   private readonly compactAfterRows: number
   private readonly onIndexChange: ((element: ElementSummary) => void) | undefined
+  private readonly onCompaction: ((outcome: 'ok' | 'failed') => void) | undefined
+  private readonly lifecycle: RoomLifecycle | undefined
+  /** Every `persist` not yet settled: no room is unloaded for shutdown before these are. */
+  private readonly persisting = new InFlight()
   private shuttingDown = false
 
   constructor(options: RoomRegistryOptions) {
@@ -46,6 +69,8 @@ export class RoomRegistry {
     this.logger = options.logger
     this.compactAfterRows = options.compactAfterRows ?? 500
     this.onIndexChange = options.onIndexChange
+    this.onCompaction = options.onCompaction
+    this.lifecycle = options.lifecycle
   }
 
   get size(): number {
@@ -60,14 +85,14 @@ export class RoomRegistry {
    * Resolves with the element's room, with `socketId` already a member: adding the member in the
    * same tick as the load completes is what keeps an unload from slipping in between.
    */
-  async join(docId: string, socketId: string): Promise<Room> {
+  async join(docId: string, socketId: string, userId?: string): Promise<Room> {
     const room = await this.acquire(docId)
     if (this.rooms.get(docId) === room) {
-      room.addMember(socketId)
+      room.addMember(socketId, userId)
       return room
     }
     // The room was closed between load and now (element deleted): start over.
-    return this.join(docId, socketId)
+    return this.join(docId, socketId, userId)
   }
 
   /** Removes a member; unloads the room when nobody is left. Returns the awareness removal frame. */
@@ -81,46 +106,57 @@ export class RoomRegistry {
    * Persists what a client update changed and resolves once it is durably committed. Failed writes
    * are retried (the caller acknowledges only after this resolves); the room stays loaded meanwhile.
    */
-  async persist(room: Room, applied: AppliedUpdate): Promise<void> {
+  persist(room: Room, applied: AppliedUpdate): Promise<void> {
+    return this.persisting.track(this.write(room, applied))
+  }
+
+  private async write(room: Room, applied: AppliedUpdate): Promise<void> {
     const updates = [applied.pendingRaw, applied.effective].filter(
       (bytes): bytes is Uint8Array => bytes !== null,
     )
-    if (updates.length === 0) return
-    room.beginWrite()
+    // Nothing new (a resend, say): what it carried is in the doc, but the write that brought it
+    // may still be in flight. Acknowledge only once that is settled.
+    if (updates.length === 0) return room.whenWritten()
+    const updatedAt = new Date().toISOString()
+    const appended = this.appendAll(room, updates, applied.fields, updatedAt)
+    room.beginWrite(appended)
     try {
-      const updatedAt = new Date().toISOString()
-      const seqs = await Promise.all(
-        updates.map((update, index) =>
-          retryUntilCommitted(
-            () =>
-              this.committer.append({
-                docId: room.docId,
-                update,
-                updatedAt,
-                // The fields travel with the last row so the index moves with the content.
-                ...(index === updates.length - 1 && applied.fields
-                  ? { fields: applied.fields }
-                  : {}),
-              }),
-            { logger: this.logger, docId: room.docId, stopped: () => room.doc.isDestroyed },
-          ),
-        ),
-      )
-      for (const seq of seqs) if (seq > room.committedSeq) room.committedSeq = seq
-      room.rowsSinceSnapshot += updates.length
-      if (applied.fields) {
-        this.onIndexChange?.({
-          id: room.docId,
-          worldId: room.worldId,
-          ...applied.fields,
-          updatedAt,
-        })
-      }
+      await appended
     } finally {
-      room.endWrite()
+      room.endWrite(appended)
+    }
+    this.lifecycle?.committed(room, updates)
+    if (applied.fields) {
+      this.onIndexChange?.({ id: room.docId, worldId: room.worldId, ...applied.fields, updatedAt })
     }
     if (room.rowsSinceSnapshot >= this.compactAfterRows) void this.compact(room)
     this.unloadIfIdle(room)
+  }
+
+  /** Appends the rows through the group commit, retrying until they are committed. */
+  private async appendAll(
+    room: Room,
+    updates: readonly Uint8Array[],
+    fields: AppliedUpdate['fields'],
+    updatedAt: string,
+  ): Promise<void> {
+    const seqs = await Promise.all(
+      updates.map((update, index) =>
+        retryUntilCommitted(
+          () =>
+            this.committer.append({
+              docId: room.docId,
+              update,
+              updatedAt,
+              // The fields travel with the last row so the index moves with the content.
+              ...(index === updates.length - 1 && fields ? { fields } : {}),
+            }),
+          { logger: this.logger, docId: room.docId, stopped: () => room.doc.isDestroyed },
+        ),
+      ),
+    )
+    for (const seq of seqs) if (seq > room.committedSeq) room.committedSeq = seq
+    room.rowsSinceSnapshot += updates.length
   }
 
   /** Drops a room whose element was deleted; returns the members' socket ids to notify. */
@@ -129,12 +165,17 @@ export class RoomRegistry {
     if (!room) return
     this.rooms.delete(docId)
     room.destroy()
+    this.lifecycle?.unloaded(docId)
   }
 
-  /** Waits for pending writes, compacts and unloads every room (graceful shutdown). */
+  /**
+   * Waits for pending writes (retries included), compacts and unloads every room (graceful
+   * shutdown). With storage down for good this waits for good: the caller's deadline decides.
+   */
   async closeAll(): Promise<void> {
     this.shuttingDown = true
     await Promise.allSettled([...this.loading.values()])
+    await this.persisting.whenIdle()
     await this.committer.flush()
     const rooms = [...this.rooms.values()]
     await Promise.all(rooms.map((room) => this.unload(room)))
@@ -156,14 +197,21 @@ export class RoomRegistry {
 
   private async load(docId: string): Promise<Room> {
     if (this.shuttingDown) throw new Error('the server is shutting down')
-    const [element, stored] = await Promise.all([
-      this.store.getElement(docId),
-      this.store.loadDocument(docId),
-    ])
-    if (!element || !stored) throw new ElementNotFoundError(`element ${docId} does not exist`)
-    const room = new Room(docId, element.worldId, stored)
-    this.rooms.set(docId, room)
-    return room
+    try {
+      await this.lifecycle?.beforeLoad(docId)
+      const [element, stored] = await Promise.all([
+        this.store.getElement(docId),
+        this.store.loadDocument(docId),
+      ])
+      if (!element || !stored) throw new ElementNotFoundError(`element ${docId} does not exist`)
+      const room = new Room(docId, element.worldId, stored)
+      this.rooms.set(docId, room)
+      this.lifecycle?.loaded(room)
+      return room
+    } catch (error) {
+      this.lifecycle?.unloaded(docId)
+      throw error
+    }
   }
 
   private unloadIfIdle(room: Room): void {
@@ -179,6 +227,7 @@ export class RoomRegistry {
         if (room.rowsSinceSnapshot > 0) await this.compact(room)
       } finally {
         room.destroy()
+        this.lifecycle?.unloaded(room.docId)
         this.closing.delete(room.docId)
       }
     })()
@@ -188,19 +237,30 @@ export class RoomRegistry {
 
   /**
    * Replaces the document's log with one snapshot encoded from the in-memory doc, which holds every
-   * row up to `committedSeq`: rows committed later stay in the log. Failure only means the log stays
-   * longer; nothing is lost, so it is logged and not retried here.
+   * row up to `committedSeq`: rows committed later stay in the log. With several nodes, rows other
+   * nodes committed may not have reached this doc yet, so it first catches up with storage and
+   * snapshots through the highest seq it read instead. Failure only means the log stays longer;
+   * nothing is lost, so it is logged and not retried here.
    */
   private async compact(room: Room): Promise<void> {
     if (room.compacting || room.doc.isDestroyed) return
     room.compacting = true
-    const throughSeq = room.committedSeq
     const rows = room.rowsSinceSnapshot
     try {
+      const throughSeq = this.lifecycle ? await this.lifecycle.catchUp(room) : room.committedSeq
+      if (throughSeq === undefined || room.doc.isDestroyed) return
       const snapshot = room.encodeSnapshot()
-      await this.store.compact({ docId: room.docId, snapshot, throughSeq })
+      // Through the committer, so it never runs alongside an append for the same document.
+      const bytesBefore = room.storedBytes
+      await this.committer.exclusive(() =>
+        this.store.compact({ docId: room.docId, snapshot, throughSeq }),
+      )
       room.rowsSinceSnapshot = Math.max(0, room.rowsSinceSnapshot - rows)
+      // The covered rows are gone; what was accepted since the snapshot was taken is still there.
+      room.storedBytes = snapshot.byteLength + Math.max(0, room.storedBytes - bytesBefore)
+      this.onCompaction?.('ok')
     } catch (error) {
+      this.onCompaction?.('failed')
       this.logger.warn({ err: error, docId: room.docId }, 'compaction failed; the log is kept')
     } finally {
       room.compacting = false

@@ -12,11 +12,24 @@ import {
 } from 'y-protocols/awareness'
 import { readFields, sameFields, type ElementFields } from '../../shared/element-doc.ts'
 import type { StoredDocument } from '../storage/store.ts'
-import { filterAwarenessUpdate } from './awareness-filter.ts'
-import { STORE_ORIGIN, socketOrigin } from './origins.ts'
+import { filterAwarenessUpdate, type AwarenessIdentity } from './awareness-filter.ts'
+import { findMissingDependency } from './update-dependencies.ts'
+import { STORE_ORIGIN, socketOrigin, type UpdateOrigin } from './origins.ts'
 
 export class MalformedUpdateError extends Error {
   override name = 'MalformedUpdateError'
+}
+
+/** An update wrote structs under a Yjs client id that another person's socket in this room owns. */
+export class ForgedIdentityError extends Error {
+  override name = 'ForgedIdentityError'
+}
+
+interface Member {
+  /** Whose socket it is: a person's sockets may hand client ids to each other (a reconnect). */
+  readonly userId: string
+  /** Yjs / awareness client ids this socket has used in this room. */
+  readonly clientIds: Set<number>
 }
 
 /** What applying a client's update changed. */
@@ -30,6 +43,12 @@ export interface AppliedUpdate {
   readonly pendingRaw: Uint8Array | null
   /** The new indexed fields, when the update changed name, summary or kind. */
   readonly fields: ElementFields | null
+  /**
+   * What the doc changed on its own while integrating the update (Yjs deletes redundant formatting
+   * marks in a cleanup transaction after every remote change): part of `effective`, and news to the
+   * sender too, which would otherwise keep marks every other replica deleted.
+   */
+  readonly echo?: Uint8Array | null
 }
 
 export class Room {
@@ -37,14 +56,26 @@ export class Room {
   readonly worldId: string
   readonly doc: Y.Doc
   readonly awareness: Awareness
-  /** socket id → awareness client ids that socket has used in this room. */
-  private readonly members = new Map<string, Set<number>>()
-  private writesInFlight = 0
+  /** socket id → who it belongs to and the client ids it has used here. */
+  private readonly members = new Map<string, Member>()
+  /**
+   * Yjs client id → the socket that owns it, claimed by the first update or awareness entry that
+   * uses it. Awareness and document share the id (y-protocols uses `doc.clientID`), so they share
+   * the claim: nobody can write or appear under an id another person is using.
+   */
+  private readonly clientOwners = new Map<number, string>()
+  /** Writes of this room's updates not yet settled (committed, or given up on). */
+  private readonly writes = new Set<Promise<unknown>>()
   private fields: ElementFields
   /** Highest log sequence number known to be contained in `doc` (loaded or committed here). */
   committedSeq: number
   /** Log rows written since the last snapshot; decides when to compact. */
   rowsSinceSnapshot: number
+  /**
+   * What the document weighs in storage (snapshot plus log), counted as updates are accepted and
+   * set again by compaction: the per-document cap is checked against it.
+   */
+  storedBytes: number
   compacting = false
 
   constructor(docId: string, worldId: string, stored: StoredDocument) {
@@ -61,6 +92,10 @@ export class Room {
     )
     this.committedSeq = stored.lastSeq
     this.rowsSinceSnapshot = stored.updates.length
+    this.storedBytes = stored.updates.reduce(
+      (sum, update) => sum + update.byteLength,
+      stored.snapshot?.byteLength ?? 0,
+    )
     this.fields = readFields(this.doc)
     this.awareness = new Awareness(this.doc)
     // The server is not a participant: it must not appear as a caret.
@@ -72,7 +107,15 @@ export class Room {
   }
 
   get pendingWrites(): number {
-    return this.writesInFlight
+    return this.writes.size
+  }
+
+  /**
+   * Resolves once every write in flight now has settled. Whatever the doc holds at this moment is
+   * then durable: each update is applied and its write started in the same turn.
+   */
+  whenWritten(): Promise<void> {
+    return Promise.allSettled([...this.writes]).then(() => {})
   }
 
   get currentFields(): ElementFields {
@@ -83,8 +126,9 @@ export class Room {
     return this.members.has(socketId)
   }
 
-  addMember(socketId: string): void {
-    if (!this.members.has(socketId)) this.members.set(socketId, new Set())
+  /** `userId` defaults to the socket id: every socket a different person. */
+  addMember(socketId: string, userId: string = socketId): void {
+    if (!this.members.has(socketId)) this.members.set(socketId, { userId, clientIds: new Set() })
   }
 
   /**
@@ -92,9 +136,10 @@ export class Room {
    * (to broadcast), or null when the member had no states.
    */
   removeMember(socketId: string): Uint8Array | null {
-    const ids = this.members.get(socketId)
+    const ids = this.members.get(socketId)?.clientIds
     this.members.delete(socketId)
     if (!ids || ids.size === 0) return null
+    for (const id of ids) if (this.clientOwners.get(id) === socketId) this.clientOwners.delete(id)
     const present = [...ids].filter((id) => this.awareness.getStates().has(id))
     if (present.length === 0) return null
     removeAwarenessStates(this.awareness, present, socketOrigin(socketId))
@@ -125,28 +170,52 @@ export class Room {
 
   /**
    * Applies a client's update. The bytes are fully decoded before they touch the document, so a
-   * malformed update throws MalformedUpdateError and leaves the room exactly as it was.
+   * malformed update throws MalformedUpdateError and leaves the room exactly as it was. Structs
+   * written under a client id another person's socket owns throw ForgedIdentityError, also before
+   * anything is applied; ids nobody owns are claimed for this socket. (Deletions name other
+   * clients' structs by design and are not checked: deleting what others wrote is editing.)
    */
   applyClientUpdate(socketId: string, update: Uint8Array): AppliedUpdate {
+    let writers: number[]
+    let missing: string | null
     try {
-      Y.decodeUpdate(update)
+      const decoded = Y.decodeUpdate(update)
+      writers = this.newWriters(Y.parseUpdateMeta(update).to)
+      missing = findMissingDependency(this.doc, decoded)
     } catch (error) {
       throw new MalformedUpdateError(`update cannot be decoded: ${String(error)}`)
     }
+    if (missing !== null) {
+      throw new MalformedUpdateError(
+        `the update builds on changes this server does not have (${missing}); join again to send them`,
+      )
+    }
+    const forged = writers.find((clientId) => !this.mayUse(socketId, clientId))
+    if (forged !== undefined) {
+      throw new ForgedIdentityError(
+        `client id ${forged} belongs to someone else in this document; use your own Y.Doc`,
+      )
+    }
     let effective: Uint8Array | null = null
-    const capture = (bytes: Uint8Array): void => {
+    let echo: Uint8Array | null = null
+    const origin = socketOrigin(socketId)
+    const capture = (bytes: Uint8Array, transactionOrigin: unknown): void => {
       effective = effective ? Y.mergeUpdates([effective, bytes]) : bytes
+      if (transactionOrigin !== origin) echo = echo ? Y.mergeUpdates([echo, bytes]) : bytes
     }
     this.doc.on('update', capture)
     try {
-      Y.applyUpdate(this.doc, update, socketOrigin(socketId))
+      Y.applyUpdate(this.doc, update, origin)
     } catch (error) {
       throw new MalformedUpdateError(`update cannot be applied: ${String(error)}`)
     } finally {
       this.doc.off('update', capture)
     }
+    for (const clientId of writers) this.claim(socketId, clientId)
     const store = this.doc.store
     const pendingRaw = store.pendingStructs !== null || store.pendingDs !== null ? update : null
+    const accepted = effective as Uint8Array | null
+    this.storedBytes += (accepted?.byteLength ?? 0) + (pendingRaw?.byteLength ?? 0)
     let fields: ElementFields | null = null
     if (effective) {
       const next = readFields(this.doc)
@@ -155,40 +224,109 @@ export class Room {
         fields = next
       }
     }
-    return { effective, pendingRaw, fields }
+    return { effective, pendingRaw, fields, echo }
+  }
+
+  /**
+   * Applies what this node learned from elsewhere: another node's update, or rows read back from
+   * storage on a resync. Nothing here is persisted. Returns the bytes that were new to this room
+   * (what its clients may lack too), or null. Throws MalformedUpdateError on undecodable bytes.
+   */
+  applyRemoteUpdate(update: Uint8Array, origin: UpdateOrigin): Uint8Array | null {
+    let effective: Uint8Array | null = null
+    const capture = (bytes: Uint8Array): void => {
+      effective = effective ? Y.mergeUpdates([effective, bytes]) : bytes
+    }
+    this.doc.on('update', capture)
+    try {
+      Y.applyUpdate(this.doc, update, origin)
+    } catch (error) {
+      throw new MalformedUpdateError(`remote update cannot be applied: ${String(error)}`)
+    } finally {
+      this.doc.off('update', capture)
+    }
+    // Keep the fields current so the next local edit does not report this change as its own.
+    if (effective) this.fields = readFields(this.doc)
+    return effective
+  }
+
+  /** True when the doc holds updates waiting for others it has not seen: a sign to resync. */
+  get missingDependencies(): boolean {
+    return this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null
   }
 
   /**
    * Applies an awareness update from a socket, keeping only entries for client ids that socket owns
-   * (or claims first). Returns the filtered bytes to broadcast, or null if nothing was left.
+   * (or claims first), with each state's `user` replaced by `identity`: who someone appears to be is
+   * decided by their session, never by what their client says. Returns the bytes to broadcast, or
+   * null if nothing was left.
    */
-  applyClientAwareness(socketId: string, update: Uint8Array): Uint8Array | null {
-    const owned = this.members.get(socketId)
-    if (!owned) return null
-    const filtered = filterAwarenessUpdate(update, (clientId) => {
-      if (owned.has(clientId)) return true
-      for (const [other, ids] of this.members) {
-        if (other !== socketId && ids.has(clientId)) return false
-      }
-      owned.add(clientId)
-      return true
-    })
+  applyClientAwareness(
+    socketId: string,
+    update: Uint8Array,
+    identity: AwarenessIdentity,
+  ): Uint8Array | null {
+    if (!this.members.has(socketId)) return null
+    const filtered = filterAwarenessUpdate(
+      update,
+      (clientId) => this.mayUse(socketId, clientId),
+      identity,
+    )
     if (!filtered) return null
-    applyAwarenessUpdate(this.awareness, filtered, socketOrigin(socketId))
-    return filtered
+    for (const clientId of filtered.clientIds) this.claim(socketId, clientId)
+    applyAwarenessUpdate(this.awareness, filtered.update, socketOrigin(socketId))
+    return filtered.update
   }
 
-  beginWrite(): void {
-    this.writesInFlight++
+  /**
+   * The client ids under which an update writes something this room does not have yet. Structs
+   * the room already holds (integrated or pending) are not writes: a client legitimately sends
+   * them back, e.g. pending structs it received in its join answer, which Yjs includes in every
+   * `encodeStateAsUpdate`.
+   */
+  private newWriters(ends: Map<number, number>): number[] {
+    const pending = this.doc.store.pendingStructs
+    // Yjs keeps pending structs V2-encoded.
+    const pendingEnds = pending ? Y.parseUpdateMetaV2(pending.update).to : new Map<number, number>()
+    return [...ends]
+      .filter(([client, end]) => {
+        const held = Math.max(Y.getState(this.doc.store, client), pendingEnds.get(client) ?? 0)
+        return end > held
+      })
+      .map(([client]) => client)
   }
 
-  endWrite(): void {
-    this.writesInFlight--
+  /** Whether `socketId` may write or appear as `clientId`: unowned, its own, or its person's. */
+  private mayUse(socketId: string, clientId: number): boolean {
+    const owner = this.clientOwners.get(clientId)
+    if (owner === undefined || owner === socketId) return true
+    return this.members.get(owner)?.userId === this.members.get(socketId)?.userId
+  }
+
+  private claim(socketId: string, clientId: number): void {
+    const member = this.members.get(socketId)
+    if (!member) return
+    const previous = this.clientOwners.get(clientId)
+    if (previous !== undefined && previous !== socketId) {
+      this.members.get(previous)?.clientIds.delete(clientId)
+    }
+    this.clientOwners.set(clientId, socketId)
+    member.clientIds.add(clientId)
+  }
+
+  /** Counts `write` as in flight until `endWrite` (called in the same turn it settles). */
+  beginWrite(write: Promise<unknown>): void {
+    this.writes.add(write)
+  }
+
+  endWrite(write: Promise<unknown>): void {
+    this.writes.delete(write)
   }
 
   destroy(): void {
     this.awareness.destroy()
     this.doc.destroy()
     this.members.clear()
+    this.clientOwners.clear()
   }
 }

@@ -107,7 +107,8 @@ export const restoreDatabase = (dataDir: string, src: string): RestoreResult => 
     )
   }
   const source = path.resolve(src)
-  const restored = inspectDatabase(source)
+  // Checked before anything is touched: a bad backup leaves the folder as it was.
+  inspectDatabase(source)
   const target = databaseFile(dataDir)
   let previous: string | undefined
   if (existsSync(target)) {

@@ -91,7 +91,9 @@ const prepareStatements = (db: Database.Database) => ({
      WHERE m.user_id = ? ORDER BY w.created_at, w.id`,
   ),
   selectRole: db
-    .prepare<[string, string], string>('SELECT role FROM members WHERE world_id = ? AND user_id = ?')
+    .prepare<[string, string], string>(
+      'SELECT role FROM members WHERE world_id = ? AND user_id = ?',
+    )
     .pluck(),
   selectElementAccess: db.prepare<[string, string], { world_id: string; role: string | null }>(
     `SELECT e.world_id, m.role
@@ -114,9 +116,7 @@ const prepareStatements = (db: Database.Database) => ({
     'DELETE FROM members WHERE world_id = ? AND user_id = ?',
   ),
   countOwners: db
-    .prepare<[string], number>(
-      "SELECT count(*) FROM members WHERE world_id = ? AND role = 'owner'",
-    )
+    .prepare<[string], number>("SELECT count(*) FROM members WHERE world_id = ? AND role = 'owner'")
     .pluck(),
 
   insertInvite: db.prepare<[string, string, string, string, string, string, string]>(
@@ -163,7 +163,11 @@ const toInvite = (row: InviteRow): InviteRecord => ({
 export class SqliteAccountStore implements AccountStore {
   private readonly accountSql: Statements
   private readonly createWorldWithOwnerTx: (world: WorldRecord, ownerId: string) => void
-  private readonly changeMemberTx: (worldId: string, userId: string, role: Role | null) => MemberChange
+  private readonly changeMemberTx: (
+    worldId: string,
+    userId: string,
+    role: Role | null,
+  ) => MemberChange
 
   constructor(db: Database.Database) {
     const sql = prepareStatements(db)

@@ -1,0 +1,39 @@
+/** Our own framework-free provider: one Socket.IO connection carrying any number of elements. */
+import { CollabClient } from '../../client/collab/index.ts'
+import type { ServerHandle } from '../servers/types.ts'
+import type { AckingDoc, ClientAdapter, ClientConnection } from './types.ts'
+
+export interface LoresyncConnection extends ClientConnection {
+  open(name: string): AckingDoc
+}
+
+const connect = (server: ServerHandle): LoresyncConnection => {
+  // forceNew: every simulated user gets its own connection, never socket.io-client's shared one.
+  const token = server.token ?? null
+  const client = new CollabClient({
+    url: server.url,
+    options: { forceNew: true, ...(token === null ? {} : { auth: { token } }) },
+  })
+  return {
+    open(name) {
+      const session = client.open(server.docId(name))
+      return {
+        doc: session.doc,
+        awareness: session.awareness,
+        whenSynced: () => session.whenSynced(),
+        unacked: () => session.unsyncedChanges,
+        onAckChange(listener) {
+          session.on('state', listener)
+          return () => session.off('state', listener)
+        },
+        destroy: () => session.destroy(),
+      }
+    },
+    close: () => client.destroy(),
+  }
+}
+
+export const loresyncClient: ClientAdapter & { connect: typeof connect } = {
+  name: 'loresync',
+  connect,
+}

@@ -1,0 +1,58 @@
+/** What a scenario sees of a client provider, whatever the library. */
+import type * as Y from 'yjs'
+import type { Awareness } from 'y-protocols/awareness'
+import type { ServerHandle, ServerName } from '../servers/types.ts'
+
+export interface OpenedDoc {
+  readonly doc: Y.Doc
+  readonly awareness: Awareness
+  /** Resolves once the first sync with the server completed. */
+  whenSynced(): Promise<void>
+  destroy(): void
+}
+
+/** Adds what only an acknowledging provider can tell: updates sent and not yet acknowledged. */
+export interface AckingDoc extends OpenedDoc {
+  unacked(): number
+  /** Calls `listener` whenever the unacknowledged count may have changed; returns the disposer. */
+  onAckChange(listener: () => void): () => void
+}
+
+export const isAcking = (doc: OpenedDoc): doc is AckingDoc =>
+  'unacked' in doc && 'onAckChange' in doc
+
+export interface ConnectOptions {
+  /**
+   * Open many documents over this one connection (one simulated user with many elements). Without
+   * it a connection carries one document, as a user with one element open in a browser tab would.
+   */
+  readonly multiplex: boolean
+}
+
+/** One simulated user's transport: opens documents over it where the library can. */
+export interface ClientConnection {
+  open(name: string): OpenedDoc
+  close(): void
+}
+
+export interface ClientAdapter {
+  readonly name: ServerName
+  connect(server: ServerHandle, options?: ConnectOptions): ClientConnection
+}
+
+/** Resolves on the first emission of an `on`/`off` style event, or at once when `ready()`. */
+export const whenEvent = (
+  ready: () => boolean,
+  on: (listener: () => void) => void,
+  off: (listener: () => void) => void,
+): Promise<void> => {
+  if (ready()) return Promise.resolve()
+  return new Promise((resolve) => {
+    const listener = (): void => {
+      if (!ready()) return
+      off(listener)
+      resolve()
+    }
+    on(listener)
+  })
+}

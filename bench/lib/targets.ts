@@ -1,0 +1,94 @@
+/**
+ * The metrics each scenario reports, their units, which direction is better, and the targets of
+ * issue 6. A ratio is Loresync ÷ the best peer of the same run (or a named peer, or our own other
+ * metric); a ratio within ±10 % of its threshold needs more repeats before it counts.
+ */
+import type { ServerName } from '../servers/types.ts'
+
+export type Target =
+  | { readonly kind: 'vs-peer'; readonly peer: 'best' | ServerName; readonly max: number }
+  | { readonly kind: 'absolute'; readonly max?: number; readonly min?: number }
+  | { readonly kind: 'vs-own'; readonly metric: string; readonly max: number }
+
+export interface MetricSpec {
+  readonly key: string
+  readonly label: string
+  readonly unit: string
+  readonly lowerIsBetter: boolean
+  readonly digits: number
+  readonly targets: readonly Target[]
+}
+
+const spec = (
+  key: string,
+  label: string,
+  unit: string,
+  digits: number,
+  targets: readonly Target[] = [],
+  lowerIsBetter = true,
+): MetricSpec => ({ key, label, unit, digits, targets, lowerIsBetter })
+
+const best = (max: number): Target => ({ kind: 'vs-peer', peer: 'best', max })
+
+export const METRICS: readonly MetricSpec[] = [
+  spec('T1.p50', 'T1 latency p50', 'ms', 1, [best(0.9)]),
+  spec('T1.p95', 'T1 latency p95', 'ms', 1, [best(0.8)]),
+  spec('T1.p99', 'T1 latency p99', 'ms', 1, [best(0.8)]),
+  spec('T1.cpu', 'T1 server CPU', '%', 1, [best(0.8)]),
+  spec('T1.delivered', 'T1 delivered', '%', 2, [{ kind: 'absolute', min: 100 }], false),
+  spec('T1.editsPerSecond', 'T1 edits/s (achieved)', '/s', 0, [], false),
+  spec('T2.cpuAt1000', 'T2 server CPU at 1,000 edits/s', '%', 1, [best(0.8)]),
+  spec('T2.usPerEdit', 'T2 marginal server CPU per edit', 'µs', 1, [best(0.8)]),
+  spec('T3.perElement', 'T3 heap per element', 'KB', 1, [best(0.8)]),
+  spec('T3.perConnection', 'T3 heap per extra connection', 'KB', 2, [
+    { kind: 'vs-peer', peer: 'hocuspocus', max: 1.0 },
+    { kind: 'vs-peer', peer: 'y-websocket', max: 2.5 },
+  ]),
+  spec('T4.p50', 'T4 cold load p50', 'ms', 1, [best(0.8)]),
+  spec('T4.first', 'T4 first load, fresh process', 'ms', 1, [best(0.8)]),
+  spec('T4.heapPerDoc', 'T4 heap per open large doc', 'MB', 2, [best(1.0)]),
+  spec('T4.snapshotKB', 'T4 document size (V1)', 'KB', 0),
+  spec('T5.writeCalls', 'T5 write calls per delivered edit', '', 2, [best(1.0)]),
+  spec('T5.bytes', 'T5 bytes written per delivered edit', 'B', 0, [best(1.1)]),
+  spec('T5.socketSegments', 'T5 socket data segments per delivered edit (ss)', '', 2),
+  spec('T5.socketBytes', 'T5 socket bytes per delivered edit (ss)', 'B', 0),
+  spec('T6.load', 'T6 cold load after typed history', 'ms', 1, [
+    { kind: 'vs-own', metric: 'T4.p50', max: 1.2 },
+  ]),
+  spec('T6.storedVsSnapshot', 'T6 stored bytes ÷ snapshot', '×', 2, [{ kind: 'absolute', max: 2 }]),
+  spec('T6.storedKB', 'T6 stored', 'KB', 0),
+  spec('T6.typeSeconds', 'T6 time to type the trace', 's', 1),
+  spec('T6.patches', 'T6 patches typed', '', 0),
+  spec('T7.ackP99', 'T7 durable ack p99 (full sync)', 'ms', 2, [{ kind: 'absolute', max: 10 }]),
+  spec('T7.ackP50', 'T7 durable ack p50', 'ms', 2),
+  spec('T7.delivery.p99', 'T7 delivery p99 (full sync)', 'ms', 1),
+  spec('T8.allSynced', 'T8 one socket, all elements synced', 'ms', 0, [best(0.5)]),
+]
+
+/** Metrics a run produced that have no spec (per-step details): shown as information. */
+export const specFor = (key: string): MetricSpec => {
+  const known = METRICS.find((metric) => metric.key === key)
+  if (known) return known
+  const step = /^T2\.(cpu|achieved|p99)@(\d+)$/.exec(key)
+  if (step) {
+    const [, kind, rate] = step
+    if (kind === 'cpu') return spec(key, `T2 server CPU at ${rate} edits/s`, '%', 1)
+    if (kind === 'achieved')
+      return spec(key, `T2 edits/s achieved at ${rate}/s`, '/s', 0, [], false)
+    return spec(key, `T2 latency p99 at ${rate} edits/s`, 'ms', 1)
+  }
+  const delivery = /^T7\.delivery\.(p\d+)$/.exec(key)
+  if (delivery) return spec(key, `T7 delivery ${delivery[1] ?? ''} (full sync)`, 'ms', 1)
+  return spec(key, key, '', 1)
+}
+
+export const targetText = (target: Target): string => {
+  switch (target.kind) {
+    case 'vs-peer':
+      return `≤ ${target.max}× ${target.peer === 'best' ? 'best peer' : target.peer}`
+    case 'absolute':
+      return target.min !== undefined ? `≥ ${target.min}` : `≤ ${target.max ?? '?'}`
+    case 'vs-own':
+      return `≤ ${target.max}× our ${target.metric}`
+  }
+}

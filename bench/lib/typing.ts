@@ -1,0 +1,340 @@
+/**
+ * The typing workload shared by T1, T2, T5 and T7: elements with a fixed number of clients each
+ * (one connection per client, as one browser tab per user), some of them typists. Each edit inserts
+ * at the typist's cursor (sometimes replacing the character before it) and is followed by a cursor
+ * awareness update, as an editor would send.
+ *
+ * Latency is measured inside this one process, so every client shares the clock: an edit is
+ * delivered to a client when that client's state vector covers the typist's clock right after the
+ * edit (every edit inserts, so every edit advances the clock). Its latency is the time until the
+ * last of the other clients of the element has it.
+ */
+import * as Y from 'yjs'
+import {
+  isAcking,
+  type AckingDoc,
+  type ClientAdapter,
+  type ClientConnection,
+  type OpenedDoc,
+} from '../clients/types.ts'
+import type { ServerHandle } from '../servers/types.ts'
+import { BENCH_TEXT } from './documents.ts'
+import type { Prng } from './prng.ts'
+import { now, sleep, withTimeout } from './time.ts'
+
+const ALPHABET = 'etaoinshrdlu etaoinshrdlucmfwypvbgkqjxz ,.'
+
+const COLORS = ['#e06c75', '#98c379', '#e5c07b', '#61afef', '#c678dd', '#56b6c2']
+
+interface Participant {
+  readonly connection: ClientConnection
+  readonly opened: OpenedDoc
+  readonly text: Y.Text
+  readonly typist: Typist | null
+  /** Per typist of the element (by index in `element.typists`): edits of it seen so far. */
+  readonly seen: number[]
+}
+
+interface Typist {
+  readonly clientId: number
+  /** The typist's clock right after each of its edits. */
+  readonly clocks: number[]
+  readonly sentAt: number[]
+  /** Whether each edit falls into a measured window. */
+  readonly measured: boolean[]
+  /** Other clients that have not received each edit yet. */
+  readonly remaining: number[]
+  /** Send times of edits not acknowledged yet (acknowledging providers only). */
+  readonly unackedSince: number[]
+  cursor: number
+  readonly prng: Prng
+}
+
+interface Element {
+  readonly participants: Participant[]
+  readonly typists: Typist[]
+}
+
+export interface TypingLayout {
+  readonly names: readonly string[]
+  readonly clientsPerElement: number
+  readonly typistsPerElement: number
+}
+
+export interface WindowResult {
+  /** Edits made in the window. */
+  readonly edits: number
+  readonly seconds: number
+  /** Per-edit latency (ms) until every other client of its element had it. */
+  readonly latencies: number[]
+  /** (edit, receiving client) pairs delivered / expected, for edits of the window. */
+  readonly deliveredPairs: number
+  readonly expectedPairs: number
+  /** Emit → acknowledgement (ms), for providers that acknowledge. */
+  readonly ackLatencies: number[]
+}
+
+export class TypingWorkload {
+  private readonly elements: Element[] = []
+  private measuring = false
+  private latencies: number[] = []
+  private ackLatencies: number[] = []
+  private deliveredPairs = 0
+  private expectedPairs = 0
+  private editsInWindow = 0
+  private readonly disposers: (() => void)[] = []
+
+  private constructor(
+    private readonly layout: TypingLayout,
+    private readonly prng: Prng,
+  ) {}
+
+  /** Opens every client (each on its own connection) and waits until all are synced. */
+  static async open(
+    client: ClientAdapter,
+    server: ServerHandle,
+    layout: TypingLayout,
+    prng: Prng,
+    timeoutMs: number,
+  ): Promise<TypingWorkload> {
+    const workload = new TypingWorkload(layout, prng)
+    await server.prepare(layout.names)
+    const opening = async (): Promise<void> => {
+      // The first client of each element loads it; the rest join a loaded document, in batches.
+      const firsts = layout.names.map((name, index) =>
+        workload.addParticipant(client, server, name, index, 0),
+      )
+      await Promise.all(firsts.map((participant) => participant.opened.whenSynced()))
+      for (let slot = 1; slot < layout.clientsPerElement; slot++) {
+        const batch = layout.names.map((name, index) =>
+          workload.addParticipant(client, server, name, index, slot),
+        )
+        await Promise.all(batch.map((participant) => participant.opened.whenSynced()))
+      }
+    }
+    try {
+      await withTimeout(opening(), timeoutMs, 'opening the typing clients')
+    } catch (error) {
+      workload.close()
+      throw error
+    }
+    return workload
+  }
+
+  get clients(): number {
+    return this.elements.reduce((sum, element) => sum + element.participants.length, 0)
+  }
+
+  get typistCount(): number {
+    return this.elements.reduce((sum, element) => sum + element.typists.length, 0)
+  }
+
+  private addParticipant(
+    client: ClientAdapter,
+    server: ServerHandle,
+    name: string,
+    elementIndex: number,
+    slot: number,
+  ): Participant {
+    let element = this.elements[elementIndex]
+    if (!element) {
+      element = { participants: [], typists: [] }
+      this.elements[elementIndex] = element
+    }
+    const connection = client.connect(server)
+    const opened = connection.open(name)
+    opened.awareness.setLocalStateField('user', {
+      name: `user-${elementIndex}-${slot}`,
+      color: COLORS[slot % COLORS.length],
+    })
+    const isTypist = slot < this.layout.typistsPerElement
+    const typist: Typist | null = isTypist
+      ? {
+          clientId: opened.doc.clientID,
+          clocks: [],
+          sentAt: [],
+          measured: [],
+          remaining: [],
+          unackedSince: [],
+          cursor: 0,
+          prng: this.prng.fork(`typist-${elementIndex}-${slot}`),
+        }
+      : null
+    const participant: Participant = {
+      connection,
+      opened,
+      text: opened.doc.getText(BENCH_TEXT),
+      typist,
+      seen: [],
+    }
+    if (typist) {
+      element.typists.push(typist)
+      if (isAcking(opened)) this.trackAcks(opened, typist)
+    }
+    element.participants.push(participant)
+    const current = element
+    const onUpdate = (): void => this.observe(current, participant)
+    opened.doc.on('update', onUpdate)
+    this.disposers.push(() => opened.doc.off('update', onUpdate))
+    return participant
+  }
+
+  private trackAcks(opened: AckingDoc, typist: Typist): void {
+    this.disposers.push(
+      opened.onAckChange(() => {
+        const at = now()
+        while (typist.unackedSince.length > opened.unacked()) {
+          const sent = typist.unackedSince.shift()
+          if (sent !== undefined && this.measuring) this.ackLatencies.push(at - sent)
+        }
+      }),
+    )
+  }
+
+  /** A client's document changed: credit it with every typist edit its state now covers. */
+  private observe(element: Element, participant: Participant): void {
+    const at = now()
+    const store = participant.opened.doc.store
+    for (let t = 0; t < element.typists.length; t++) {
+      const typist = element.typists[t]
+      if (!typist || typist === participant.typist) continue
+      const state = Y.getState(store, typist.clientId)
+      let seen = participant.seen[t] ?? 0
+      while (seen < typist.clocks.length && (typist.clocks[seen] ?? Infinity) <= state) {
+        const left = (typist.remaining[seen] ?? 0) - 1
+        typist.remaining[seen] = left
+        if (typist.measured[seen]) {
+          this.deliveredPairs++
+          if (left === 0) this.latencies.push(at - (typist.sentAt[seen] ?? at))
+        }
+        seen++
+      }
+      participant.seen[t] = seen
+    }
+  }
+
+  private edit(element: Element, participant: Participant): void {
+    const typist = participant.typist
+    if (!typist) return
+    const { text, opened } = participant
+    const length = text.length
+    if (typist.prng.next() < 0.05) typist.cursor = typist.prng.int(length + 1)
+    typist.cursor = Math.min(typist.cursor, length)
+    const char = ALPHABET[typist.prng.int(ALPHABET.length)] ?? 'x'
+    const replace = typist.cursor > 0 && typist.prng.next() < 0.1
+    const sentAt = now()
+    if (isAcking(opened)) typist.unackedSince.push(sentAt)
+    opened.doc.transact(() => {
+      if (replace) {
+        text.delete(typist.cursor - 1, 1)
+        typist.cursor--
+      }
+      text.insert(typist.cursor, char)
+    })
+    typist.cursor++
+    typist.clocks.push(Y.getState(opened.doc.store, typist.clientId))
+    typist.sentAt.push(sentAt)
+    typist.measured.push(this.measuring)
+    typist.remaining.push(element.participants.length - 1)
+    if (this.measuring) {
+      this.editsInWindow++
+      this.expectedPairs += element.participants.length - 1
+    }
+    const position = Y.createRelativePositionFromTypeIndex(text, typist.cursor)
+    const json: unknown = Y.relativePositionToJSON(position)
+    opened.awareness.setLocalStateField('cursor', { anchor: json, head: json })
+  }
+
+  /**
+   * Types for `ms` at `perTypist` edits per second each (seeded jitter of ±25 % per interval).
+   * With `measure`, the edits count into the window that `takeWindow()` returns.
+   */
+  async type(perTypist: number, ms: number, measure: boolean): Promise<void> {
+    this.measuring = measure
+    const interval = 1000 / perTypist
+    const startedAt = now()
+    const endAt = startedAt + ms
+    const timers = new Set<NodeJS.Timeout>()
+    await new Promise<void>((resolve) => {
+      let running = 0
+      for (const element of this.elements) {
+        for (const participant of element.participants) {
+          const typist = participant.typist
+          if (!typist) continue
+          running++
+          let due = startedAt + typist.prng.next() * interval
+          const tick = (): void => {
+            if (now() >= endAt) {
+              if (--running === 0) resolve()
+              return
+            }
+            this.edit(element, participant)
+            due += interval * (0.75 + typist.prng.next() * 0.5)
+            const timer = setTimeout(
+              () => {
+                timers.delete(timer)
+                tick()
+              },
+              Math.max(0, due - now()),
+            )
+            timers.add(timer)
+          }
+          const timer = setTimeout(
+            () => {
+              timers.delete(timer)
+              tick()
+            },
+            Math.max(0, due - now()),
+          )
+          timers.add(timer)
+        }
+      }
+      if (running === 0) resolve()
+    })
+    for (const timer of timers) clearTimeout(timer)
+  }
+
+  /** Waits (up to `ms`) until every measured edit reached every client. */
+  async drain(ms: number): Promise<void> {
+    const deadline = now() + ms
+    while (this.deliveredPairs < this.expectedPairs && now() < deadline) await sleep(20)
+    // Acknowledgements of the last edits, for acknowledging providers.
+    while (
+      now() < deadline &&
+      this.elements.some((element) =>
+        element.typists.some((typist) => typist.unackedSince.length > 0),
+      )
+    ) {
+      await sleep(20)
+    }
+  }
+
+  /** Returns the measured window and starts a new, empty one. */
+  takeWindow(seconds: number): WindowResult {
+    const result: WindowResult = {
+      edits: this.editsInWindow,
+      seconds,
+      latencies: this.latencies,
+      deliveredPairs: this.deliveredPairs,
+      expectedPairs: this.expectedPairs,
+      ackLatencies: this.ackLatencies,
+    }
+    this.latencies = []
+    this.ackLatencies = []
+    this.deliveredPairs = 0
+    this.expectedPairs = 0
+    this.editsInWindow = 0
+    this.measuring = false
+    return result
+  }
+
+  close(): void {
+    for (const dispose of this.disposers.splice(0)) dispose()
+    for (const element of this.elements) {
+      for (const participant of element.participants) {
+        participant.opened.destroy()
+        participant.connection.close()
+      }
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * T7 durable acknowledgement at the T1 load, with SQLITE_SYNCHRONOUS=full: from the emit of an
+ * update to its acknowledgement (sent only after commit). Only Loresync acknowledges after storing.
+ */
+import { docName } from '../lib/documents.ts'
+import { percentile } from '../lib/stats.ts'
+import { latencyMetrics, runTyping } from './typing-run.ts'
+import type { Scenario } from './types.ts'
+
+export const durableAck: Scenario = {
+  provides: ['T7'],
+  title: 'durable acknowledgement',
+  only: ['loresync'],
+  timeLimitMs: (quick) => (quick ? 45_000 : 240_000),
+  async run(context) {
+    const { quick } = context
+    const server = await context.startServer({ synchronous: 'full' })
+    const { window } = await runTyping(context, server, {
+      layout: {
+        names: Array.from({ length: quick ? 5 : 50 }, (_, i) =>
+          docName('t7', `r${context.repeat}`, i),
+        ),
+        clientsPerElement: quick ? 4 : 20,
+        typistsPerElement: 1,
+      },
+      perTypist: 2,
+      warmupMs: quick ? 500 : 3000,
+      measureMs: quick ? 2000 : 15_000,
+      drainMs: quick ? 1500 : 5000,
+    })
+    return {
+      'T7.ackP50': percentile(window.ackLatencies, 50),
+      'T7.ackP99': percentile(window.ackLatencies, 99),
+      ...latencyMetrics('T7.delivery', window.latencies),
+    }
+  },
+}

@@ -1,0 +1,70 @@
+/** One measured typing window against a running server: the core of T1, T5 and T7. */
+import { startWindow } from '../lib/procfs.ts'
+import { socketCounters } from '../lib/sockets.ts'
+import { percentile } from '../lib/stats.ts'
+import { TypingWorkload, type TypingLayout, type WindowResult } from '../lib/typing.ts'
+import type { ServerHandle } from '../servers/types.ts'
+import type { RunContext } from './types.ts'
+
+export interface TypingRunOptions {
+  readonly layout: TypingLayout
+  readonly perTypist: number
+  readonly warmupMs: number
+  readonly measureMs: number
+  readonly drainMs: number
+}
+
+export interface TypingRunResult {
+  readonly window: WindowResult
+  readonly cpuPercent: number
+  readonly syscw: number
+  readonly wchar: number
+  /** Data segments and bytes the server sent on its sockets in the window (NaN without `ss`). */
+  readonly socketSegments: number
+  readonly socketBytes: number
+}
+
+export const runTyping = async (
+  context: RunContext,
+  server: ServerHandle,
+  options: TypingRunOptions,
+): Promise<TypingRunResult> => {
+  const workload = await TypingWorkload.open(
+    context.client,
+    server,
+    options.layout,
+    context.prng.fork('typing'),
+    120_000,
+  )
+  const close = context.defer(() => workload.close())
+  context.log(`${workload.clients} clients, ${workload.typistCount} typists`)
+  await workload.type(options.perTypist, options.warmupMs, false)
+  const port = Number(new URL(server.url).port)
+  const sockets0 = await socketCounters(port)
+  const end = startWindow(server.pid)
+  await workload.type(options.perTypist, options.measureMs, true)
+  const counters = end()
+  const sockets1 = await socketCounters(port)
+  await workload.drain(options.drainMs)
+  const window = workload.takeWindow(counters.seconds)
+  await close()
+  return {
+    window,
+    cpuPercent:
+      counters.cpuSeconds === null ? Number.NaN : (100 * counters.cpuSeconds) / counters.seconds,
+    syscw: counters.syscw ?? Number.NaN,
+    wchar: counters.wchar ?? Number.NaN,
+    socketSegments:
+      sockets0 && sockets1 ? sockets1.dataSegments - sockets0.dataSegments : Number.NaN,
+    socketBytes: sockets0 && sockets1 ? sockets1.bytes - sockets0.bytes : Number.NaN,
+  }
+}
+
+export const latencyMetrics = (
+  prefix: string,
+  latencies: readonly number[],
+): Record<string, number> => ({
+  [`${prefix}.p50`]: percentile(latencies, 50),
+  [`${prefix}.p95`]: percentile(latencies, 95),
+  [`${prefix}.p99`]: percentile(latencies, 99),
+})

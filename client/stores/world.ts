@@ -1,0 +1,136 @@
+/**
+ * The open world's element index, mirrored from `world:subscribe`: the full list on every
+ * (re)subscribe, then created / updated / deleted events. The sidebar reads it; nothing writes to it
+ * except those events.
+ */
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { ElementSummary, World } from '../../shared/api.ts'
+import { ELEMENT_KINDS, type ElementKind } from '../../shared/element-kinds.ts'
+import type { ErrorPayload } from '../../shared/errors.ts'
+import type { ElementDeleted } from '../../shared/protocol.ts'
+import type { WorldListener, WorldSubscription } from '../collab/world-subscription.ts'
+
+export interface WorldSource {
+  subscribeWorld(worldId: string, listener: WorldListener): WorldSubscription
+}
+
+export interface ElementGroup {
+  readonly kind: ElementKind
+  readonly elements: readonly ElementSummary[]
+}
+
+const byName = (a: ElementSummary, b: ElementSummary): number =>
+  a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) || a.id.localeCompare(b.id)
+
+export const useWorldStore = defineStore('world', () => {
+  const worldId = ref<string | null>(null)
+  const world = ref<World | null>(null)
+  const elements = ref<Record<string, ElementSummary>>({})
+  /** True once the first full list arrived for the current world. */
+  const loaded = ref(false)
+  const error = ref<ErrorPayload | null>(null)
+  const filter = ref('')
+
+  let subscription: WorldSubscription | null = null
+
+  const count = computed(() => Object.keys(elements.value).length)
+
+  /** Elements matching the filter, grouped by kind in the canonical kind order, sorted by name. */
+  const groups = computed<ElementGroup[]>(() => {
+    const needle = filter.value.trim().toLocaleLowerCase()
+    const matches = Object.values(elements.value).filter(
+      (element) =>
+        needle === '' ||
+        element.name.toLocaleLowerCase().includes(needle) ||
+        element.summary.toLocaleLowerCase().includes(needle),
+    )
+    return ELEMENT_KINDS.map((kind) => ({
+      kind,
+      elements: matches.filter((element) => element.kind === kind).sort(byName),
+    })).filter((group) => group.elements.length > 0)
+  })
+
+  const listener: WorldListener = {
+    reset(list) {
+      const next: Record<string, ElementSummary> = {}
+      for (const element of list) next[element.id] = element
+      elements.value = next
+      loaded.value = true
+      error.value = null
+    },
+    created(element) {
+      elements.value = { ...elements.value, [element.id]: element }
+    },
+    updated(element) {
+      const known = elements.value[element.id]
+      // Events can cross a fresh list on reconnect; never let an older row replace a newer one.
+      if (known && known.updatedAt > element.updatedAt) return
+      elements.value = { ...elements.value, [element.id]: element }
+    },
+    deleted(element: ElementDeleted) {
+      if (!(element.id in elements.value)) return
+      const next = { ...elements.value }
+      delete next[element.id]
+      elements.value = next
+    },
+    error(failure) {
+      error.value = failure
+    },
+  }
+
+  /** Follows a world's index; a previous world is left first. */
+  function open(id: string, source: WorldSource): void {
+    if (worldId.value === id && subscription) return
+    close()
+    worldId.value = id
+    // Events for a world we already left are dropped here rather than trusted to stop in time.
+    const whileCurrent =
+      <A extends unknown[]>(apply: (...args: A) => void) =>
+      (...args: A): void => {
+        if (worldId.value === id) apply(...args)
+      }
+    subscription = source.subscribeWorld(id, {
+      reset: whileCurrent(listener.reset),
+      created: whileCurrent(listener.created),
+      updated: whileCurrent(listener.updated),
+      deleted: whileCurrent(listener.deleted),
+      error: whileCurrent((failure: ErrorPayload) => listener.error?.(failure)),
+    })
+  }
+
+  function close(): void {
+    subscription?.unsubscribe()
+    subscription = null
+    worldId.value = null
+    world.value = null
+    elements.value = {}
+    loaded.value = false
+    error.value = null
+    filter.value = ''
+  }
+
+  /** The world's own record (its name), fetched over HTTP by the page that shows it. */
+  function setWorld(value: World): void {
+    if (value.id === worldId.value) world.value = value
+  }
+
+  function setFilter(value: string): void {
+    filter.value = value
+  }
+
+  return {
+    worldId,
+    world,
+    elements,
+    loaded,
+    error,
+    filter,
+    count,
+    groups,
+    open,
+    close,
+    setWorld,
+    setFilter,
+  }
+})

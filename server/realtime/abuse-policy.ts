@@ -1,0 +1,133 @@
+/**
+ * Flood and abuse limits for sockets (rate-limiter-flexible, in memory, per process):
+ *
+ * - messages per socket and per client address, in fixed windows sized so that typing, a paste, a
+ *   burst of a few hundred updates sent at once and opening a hundred elements never reach them;
+ *   a message over the limit is refused `rate-limited` (and counts as an offence);
+ * - offences per socket: malformed, oversized, forged, read-only or rate-limited messages; too many
+ *   within the window and the socket is disconnected;
+ * - connection attempts per client address, counted before the token is even looked at;
+ * - caps on documents open per socket and on a document's stored size.
+ */
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
+import { MAX_DOCUMENT_BYTES, MAX_OPEN_DOCUMENTS_PER_SOCKET } from '../../shared/limits.ts'
+
+export interface Window {
+  readonly points: number
+  readonly seconds: number
+}
+
+export interface AbuseLimits {
+  readonly messagesPerSocket: Window
+  readonly messagesPerAddress: Window
+  readonly offencesPerSocket: Window
+  readonly connectionsPerAddress: Window
+  readonly maxOpenDocuments: number
+  readonly maxDocumentBytes: number
+}
+
+export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
+  // Typing sends ~10 updates and ~10 awareness frames a second; a burst of 500 updates, or 100
+  // elements opened (join + handshake update + awareness each), stays far below.
+  messagesPerSocket: { points: 2000, seconds: 10 },
+  // Several people behind one address (an office, a school) share this.
+  messagesPerAddress: { points: 10_000, seconds: 10 },
+  offencesPerSocket: { points: 20, seconds: 60 },
+  connectionsPerAddress: { points: 300, seconds: 60 },
+  maxOpenDocuments: MAX_OPEN_DOCUMENTS_PER_SOCKET,
+  maxDocumentBytes: MAX_DOCUMENT_BYTES,
+}
+
+const limiter = ({ points, seconds }: Window): RateLimiterMemory =>
+  new RateLimiterMemory({ points, duration: seconds })
+
+/** Spends one point; false when the key has none left. */
+const take = async (rl: RateLimiterMemory, key: string): Promise<boolean> => {
+  try {
+    await rl.consume(key)
+    return true
+  } catch (error) {
+    if (error instanceof RateLimiterRes) return false
+    throw error
+  }
+}
+
+/** What a guard needs of a socket; the in-memory test transport provides the same. */
+export interface GuardedSocket {
+  readonly id: string
+  disconnect(close?: boolean): unknown
+}
+
+export class AbusePolicy {
+  readonly limits: AbuseLimits
+  private readonly perSocket: RateLimiterMemory
+  private readonly perAddress: RateLimiterMemory
+  private readonly offences: RateLimiterMemory
+  private readonly connections: RateLimiterMemory
+
+  constructor(overrides: Partial<AbuseLimits> = {}) {
+    this.limits = { ...DEFAULT_ABUSE_LIMITS, ...overrides }
+    this.perSocket = limiter(this.limits.messagesPerSocket)
+    this.perAddress = limiter(this.limits.messagesPerAddress)
+    this.offences = limiter(this.limits.offencesPerSocket)
+    this.connections = limiter(this.limits.connectionsPerAddress)
+  }
+
+  /** Counts a connection attempt from `address`; false when it is over the limit. */
+  admitConnection(address: string): Promise<boolean> {
+    return take(this.connections, address)
+  }
+
+  forSocket(socket: GuardedSocket, address: string): SocketGuard {
+    return new SocketGuard(this, socket, address)
+  }
+
+  /** @internal SocketGuard's access to the shared limiters. */
+  async admitMessage(socketId: string, address: string): Promise<boolean> {
+    const [mine, theirs] = await Promise.all([
+      take(this.perSocket, socketId),
+      take(this.perAddress, address),
+    ])
+    return mine && theirs
+  }
+
+  /** @internal */
+  countOffence(socketId: string): Promise<boolean> {
+    return take(this.offences, socketId)
+  }
+}
+
+/** One socket's view of the policy. */
+export class SocketGuard {
+  private disconnected = false
+
+  constructor(
+    private readonly policy: AbusePolicy,
+    private readonly socket: GuardedSocket,
+    private readonly address: string,
+  ) {}
+
+  get limits(): AbuseLimits {
+    return this.policy.limits
+  }
+
+  /**
+   * Counts one incoming message. False means over the rate: the caller answers `rate-limited`
+   * (which is itself an offence) and does nothing else with the message.
+   */
+  async admit(): Promise<boolean> {
+    if (this.disconnected) return false
+    const admitted = await this.policy.admitMessage(this.socket.id, this.address)
+    if (!admitted) this.offence()
+    return admitted
+  }
+
+  /** Counts an offence; the one that goes over the limit disconnects the socket. */
+  offence(): void {
+    void this.policy.countOffence(this.socket.id).then((withinLimit) => {
+      if (withinLimit || this.disconnected) return
+      this.disconnected = true
+      this.socket.disconnect(true)
+    })
+  }
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+import { ApiError, createApi } from '../../../client/api/http.ts'
+
+const respond =
+  (status: number, body: unknown, calls: Array<{ url: string; init?: RequestInit }> = []) =>
+  async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    calls.push({ url: String(input), init })
+    return new Response(body === undefined ? null : JSON.stringify(body), {
+      status,
+      headers: { 'content-type': 'application/json' },
+    })
+  }
+
+describe('http api', () => {
+  it('sends JSON to the server URL and returns the shared shape', async () => {
+    const calls: Array<{ url: string; init?: RequestInit }> = []
+    const world = { id: 'w', name: 'Isles', createdAt: '2025-01-01T00:00:00.000Z' }
+    const api = createApi('http://lore.test', respond(201, world, calls))
+    await expect(api.createWorld({ name: 'Isles' })).resolves.toEqual(world)
+    expect(calls[0]?.url).toBe('http://lore.test/api/worlds')
+    expect(calls[0]?.init?.method).toBe('POST')
+    expect(calls[0]?.init?.body).toBe('{"name":"Isles"}')
+  })
+
+  it('throws the server error code and message', async () => {
+    const api = createApi(
+      'http://lore.test',
+      respond(404, { error: { code: 'not-found', message: 'no such element' } }),
+    )
+    const failure = await api.getElement('e').catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(ApiError)
+    expect(failure).toMatchObject({ code: 'not-found', message: 'no such element', status: 404 })
+  })
+
+  it('resolves a 204 delete with nothing', async () => {
+    const api = createApi('http://lore.test', respond(204, undefined))
+    await expect(api.deleteElement('e')).resolves.toBeUndefined()
+  })
+
+  it('reports an unreachable server as a network error that says what to do', async () => {
+    const api = createApi('http://lore.test', async () => {
+      throw new TypeError('Failed to fetch')
+    })
+    await expect(api.listWorlds()).rejects.toMatchObject({
+      code: 'network',
+      message: expect.stringMatching(/try again/),
+    })
+  })
+
+  it('falls back to the status line when the body is not an error payload', async () => {
+    const api = createApi('http://lore.test', respond(502, 'Bad gateway'))
+    await expect(api.listWorlds()).rejects.toMatchObject({ code: 'internal', status: 502 })
+  })
+})
