@@ -34,7 +34,7 @@ export interface LoresyncOptions {
   readonly store?: DocumentStore
   /** Overrides config.compactAfterRows (tests compact every few rows). */
   readonly compactAfterRows?: number
-  /** Where accounts live; defaults to the store when it keeps them (SqliteStore does). */
+  /** Where accounts live; defaults to the store when it keeps them (SqliteStore and PostgresStore do). */
   readonly accounts?: AccountStore
   /** Overrides of the login throttle and socket abuse limits (tests, load benchmarks). */
   readonly authLimits?: Partial<AuthLimits>

@@ -21,7 +21,7 @@ import { WorldAccess } from './world-access.ts'
 export interface SecurityOptions {
   readonly config: Config
   readonly store: DocumentStore
-  /** Defaults to `store` when it keeps accounts (SqliteStore does). */
+  /** Defaults to `store` when it keeps accounts (SqliteStore and PostgresStore do). */
   readonly accounts?: AccountStore
   readonly authLimits?: Partial<AuthLimits>
   readonly abuseLimits?: Partial<AbuseLimits>
@@ -51,8 +51,8 @@ const accountsFor = (
   if (isAccountStore(options.store)) return { accounts: options.store, close: async () => {} }
   if (options.config.databaseUrl !== null) {
     throw new Error(
-      'the PostgreSQL store does not keep accounts yet (it does not implement AccountStore): ' +
-        'unset DATABASE_URL to use SQLite',
+      'the document store given does not keep accounts and DATABASE_URL is set: ' +
+        'pass `accounts` (the PostgresStore it wraps) along with it',
     )
   }
   const sqlite = openSqliteStore({

@@ -26,6 +26,7 @@ import type {
   WorldRecord,
 } from '../store.ts'
 import { LOCK_SPACE_COMPACTION } from './locks.ts'
+import { PostgresAccountStore } from './postgres-accounts.ts'
 import { migrate, quoteSchema } from './schema.ts'
 import { inTransaction } from './transaction.ts'
 
@@ -121,12 +122,14 @@ const indexChanges = (entries: readonly AppendEntry[]): Map<string, IndexChange>
   return changes
 }
 
-export class PostgresStore implements DocumentStore {
+/** Documents and (through PostgresAccountStore) accounts, over one pool to one schema. */
+export class PostgresStore extends PostgresAccountStore implements DocumentStore {
   private readonly pool: Pool
   private closing: Promise<void> | undefined
 
   /** Takes a pool that `openPostgresStore` has configured and whose schema it has migrated. */
   constructor(pool: Pool) {
+    super(pool)
     this.pool = pool
   }
 

@@ -53,6 +53,45 @@ const MIGRATIONS: readonly string[] = [
     token text NOT NULL
   );
   `,
+  // 2: accounts and permissions, as in the SQLite schema's migration 2. Worlds created before
+  // this migration have no members and so are reachable by nobody; there was no production data
+  // before accounts existed.
+  `
+  CREATE TABLE users (
+    id text PRIMARY KEY,
+    username text NOT NULL,
+    username_key text NOT NULL UNIQUE,
+    password_hash text NOT NULL,
+    created_at timestamptz NOT NULL
+  );
+
+  CREATE TABLE sessions (
+    id text PRIMARY KEY,
+    user_id text NOT NULL REFERENCES users (id),
+    refresh_generation integer NOT NULL,
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL
+  );
+  CREATE INDEX sessions_by_user ON sessions (user_id);
+
+  CREATE TABLE members (
+    world_id text NOT NULL REFERENCES worlds (id),
+    user_id text NOT NULL REFERENCES users (id),
+    role text NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')),
+    PRIMARY KEY (world_id, user_id)
+  );
+  CREATE INDEX members_by_user ON members (user_id);
+
+  CREATE TABLE invites (
+    id text PRIMARY KEY,
+    token_hash text NOT NULL UNIQUE,
+    world_id text NOT NULL REFERENCES worlds (id),
+    role text NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')),
+    created_by text NOT NULL REFERENCES users (id),
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL
+  );
+  `,
 ]
 
 /** The version a schema has once every migration this build knows has run. */

@@ -17,6 +17,7 @@ import {
   probePostgres,
   uniqueName,
 } from '../../helpers/services.ts'
+import { describeAccountStoreContract } from './account-store-contract.ts'
 import { describeStoreContract } from './store-contract.ts'
 
 const postgres = await probePostgres()
@@ -43,7 +44,7 @@ const inspect = async <T extends pg.QueryResultRow>(
 
 describeWithServices('PostgresStore', postgres, () => {
   // Every store gets a schema of its own, dropped afterwards: runs never see each other's rows.
-  describeStoreContract('PostgresStore', async () => {
+  const makeStore = async () => {
     const schema = uniqueName('loresync_test')
     const store = await openPostgresStore({ url: TEST_DATABASE_URL, schema, poolSize: 4 })
     return {
@@ -53,7 +54,9 @@ describeWithServices('PostgresStore', postgres, () => {
         await dropSchema(schema)
       },
     }
-  })
+  }
+  describeStoreContract('PostgresStore', makeStore)
+  describeAccountStoreContract('PostgresStore', makeStore)
 
   const schemas: string[] = []
   const stores: PostgresStore[] = []
@@ -236,7 +239,11 @@ describeWithServices('PostgresStore', postgres, () => {
       'doc_updates',
       'elements',
       'health',
+      'invites',
       'loresync_migrations',
+      'members',
+      'sessions',
+      'users',
       'worlds',
     ])
   })

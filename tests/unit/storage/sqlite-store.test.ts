@@ -13,11 +13,12 @@ import {
   type SqliteSynchronous,
 } from '../../../server/storage/sqlite/sqlite-store.ts'
 import type { ElementRecord, WorldRecord } from '../../../server/storage/store.ts'
+import { describeAccountStoreContract } from './account-store-contract.ts'
 import { describeStoreContract } from './store-contract.ts'
 
 const tempDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'loresync-sqlite-'))
 
-describeStoreContract('SqliteStore', async () => {
+const makeStore = async () => {
   const dir = await tempDir()
   const store = openSqliteStore({ file: join(dir, 'loresync.db'), synchronous: 'full' })
   return {
@@ -27,7 +28,10 @@ describeStoreContract('SqliteStore', async () => {
       await rm(dir, { recursive: true, force: true })
     },
   }
-})
+}
+
+describeStoreContract('SqliteStore', makeStore)
+describeAccountStoreContract('SqliteStore', makeStore)
 
 const SEED: ElementSeed = { kind: 'location', name: 'Harrow', summary: 'A port town.' }
 const T0 = '2024-05-01T10:00:00.000Z'
