@@ -3,7 +3,7 @@
  * own pinned process, and prints the table of medians, ratios and verdicts. Results go to
  * bench/results/<timestamp>.json; full runs also refresh docs/benchmarks.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -26,6 +26,12 @@ const DOCS_INTRO = `# Benchmarks
 Loresync beside Hocuspocus, y-websocket and y-socket.io (issue 6). Run \`npm run bench\` (about
 half an hour) or \`npm run bench -- --quick\` (about a minute, a smoke test that asserts nothing).
 `
+
+const readRecords = (file: string): RunRecord[] => {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { records?: unknown }
+  if (!Array.isArray(parsed.records)) throw new UsageError(`${file} has no records to merge`)
+  return parsed.records as RunRecord[]
+}
 
 const log = (message: string): void => {
   console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`)
@@ -129,6 +135,13 @@ const main = async (): Promise<number> => {
     }
   }
 
+  if (options.merge) {
+    // Re-running some scenarios: the earlier file supplies every scenario not run now.
+    const ran = new Set(records.map((record) => record.scenario))
+    const earlier = readRecords(options.merge).filter((record) => !ran.has(record.scenario))
+    log(`merged ${earlier.length} runs from ${options.merge}`)
+    records.unshift(...earlier)
+  }
   const rows = buildRows(records, options.servers)
   const asserted = !options.quick
   console.log()

@@ -20,6 +20,8 @@ export interface NodeSettings {
   readonly databaseSchema: string
   readonly redisUrl: string
   readonly redisKeyPrefix: string
+  /** AUTH_SECRET, the same for every node: a token signed by one node is checked by the others. */
+  readonly authSecret: string
   /** 0 picks a free port. */
   readonly port?: number
   readonly logLevel?: string
@@ -62,6 +64,7 @@ export const startNode = async (settings: NodeSettings): Promise<ClusterNode> =>
       DATABASE_SCHEMA: settings.databaseSchema,
       REDIS_URL: settings.redisUrl,
       REDIS_KEY_PREFIX: settings.redisKeyPrefix,
+      AUTH_SECRET: settings.authSecret,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -2,7 +2,10 @@
  * `npm run cluster [-- --nodes N] [--port P]`: N Loresync nodes on ports P, P+1, … against the
  * PostgreSQL and Redis on this machine (DATABASE_URL and REDIS_URL override the defaults). Put a
  * load balancer in front (docs/scale-out.md), or open each port directly. Ctrl-C stops them all.
+ * The nodes share AUTH_SECRET (a random one for this run when it is unset: sessions then end with
+ * the run).
  */
+import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { startNode, type ClusterNode } from './cluster-nodes.ts'
 
@@ -24,6 +27,7 @@ const settings = {
   databaseSchema: process.env.DATABASE_SCHEMA ?? 'loresync_cluster',
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   redisKeyPrefix: process.env.REDIS_KEY_PREFIX ?? 'loresync-cluster',
+  authSecret: process.env.AUTH_SECRET ?? randomBytes(32).toString('base64url'),
 }
 
 const nodes: ClusterNode[] = []

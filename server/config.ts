@@ -156,6 +156,14 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
   }
   const value = parsed.data
+  // Without a shared key every node signs with its own DATA_DIR/auth-secret, and a token issued by
+  // one node is refused by the next one the load balancer picks.
+  if (value.REDIS_URL !== undefined && value.AUTH_SECRET === undefined) {
+    throw new ConfigError(
+      'Invalid configuration:\n  AUTH_SECRET: must be set when REDIS_URL is (every node must ' +
+        'verify the tokens the others sign); give all nodes the same `openssl rand -base64 32`',
+    )
+  }
   return Object.freeze({
     port: value.PORT,
     host: value.HOST,

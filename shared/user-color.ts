@@ -10,5 +10,21 @@ export const colorForUser = (userId: string): string => {
     hash = Math.imul(hash, 0x01000193)
   }
   const hue = (hash >>> 0) % 360
-  return `hsl(${hue}, 70%, 45%)`
+  return hslToHex(hue, 0.7, 0.45)
+}
+
+/**
+ * Hex, because Tiptap's CollaborationCaret and most colour inputs accept only `#rrggbb`; the
+ * hue wheel at fixed saturation and lightness keeps every colour readable behind white text.
+ */
+const hslToHex = (hue: number, saturation: number, lightness: number): string => {
+  const chroma = (1 - Math.abs(2 * lightness - 1)) * saturation
+  const channel = (n: number): string => {
+    const k = (n + hue / 30) % 12
+    const value = lightness - (chroma / 2) * Math.max(-1, Math.min(k - 3, 9 - k, 1))
+    return Math.round(value * 255)
+      .toString(16)
+      .padStart(2, '0')
+  }
+  return `#${channel(0)}${channel(8)}${channel(4)}`
 }

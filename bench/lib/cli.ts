@@ -1,4 +1,7 @@
-/** `npm run bench -- [--quick] [--scenario T1,T4] [--repeats N] [--servers a,b] [--cpu-prof[=dir]]` */
+/**
+ * `npm run bench -- [--quick] [--scenario T1,T4] [--repeats N] [--servers a,b] [--cpu-prof[=dir]]
+ * [--merge bench/results/<earlier>.json]`
+ */
 import { isScenarioId, SCENARIO_IDS, type ScenarioId } from '../scenarios/types.ts'
 import { isServerName, SERVER_NAMES, type ServerName } from '../servers/types.ts'
 
@@ -10,6 +13,8 @@ export interface Options {
   readonly seed: number
   /** Write a V8 CPU profile of our server per run into this folder. */
   readonly cpuProfileDir: string | null
+  /** An earlier results file whose runs of the scenarios not run now join this table. */
+  readonly merge: string | null
 }
 
 export class UsageError extends Error {
@@ -39,6 +44,7 @@ export const parseOptions = (argv: readonly string[], env: NodeJS.ProcessEnv): O
   let repeats: number | undefined
   let servers: ServerName[] = [...SERVER_NAMES]
   let cpuProfileDir: string | null = null
+  let merge: string | null = null
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? ''
     const [flag, inline] = arg.includes('=')
@@ -65,16 +71,27 @@ export const parseOptions = (argv: readonly string[], env: NodeJS.ProcessEnv): O
       case '--servers':
         servers = list(value(), isServerName, SERVER_NAMES, 'server')
         break
+      case '--merge':
+        merge = value()
+        break
       case '--cpu-prof':
         cpuProfileDir = inline ?? 'bench/results/profiles'
         break
       default:
         throw new UsageError(
-          `unknown flag ${arg}; use --quick, --scenario T1,T4, --repeats N, --servers ${SERVER_NAMES.join(',')}, --cpu-prof[=dir]`,
+          `unknown flag ${arg}; use --quick, --scenario T1,T4, --repeats N, --servers ${SERVER_NAMES.join(',')}, --cpu-prof[=dir], --merge results.json`,
         )
     }
   }
   const seed = Number(env.SEED ?? 1)
   if (!Number.isInteger(seed)) throw new UsageError('SEED must be an integer')
-  return { quick, scenarios, repeats: repeats ?? (quick ? 1 : 3), servers, seed, cpuProfileDir }
+  return {
+    quick,
+    scenarios,
+    repeats: repeats ?? (quick ? 1 : 3),
+    servers,
+    seed,
+    cpuProfileDir,
+    merge,
+  }
 }

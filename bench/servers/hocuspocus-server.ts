@@ -15,6 +15,9 @@ const server = new Server({
   port: 0,
   quiet: true,
   stopOnSignals: false,
+  // The default (100) closes a connection that opens more documents at once; T8 opens 500 over
+  // one multiplexed socket, as the Hocuspocus figure did.
+  maxPendingDocuments: 1000,
   extensions: [
     {
       async onLoadDocument({ documentName, document }) {

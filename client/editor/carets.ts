@@ -1,7 +1,7 @@
 /**
- * How other people's carets look. The remote `user` field is untrusted and the server stamps colors
- * as `hsl(…)`, which CollaborationCaret's own renderer rejects (it only accepts hex), so names
- * and colors go through the same sanitiser as the presence avatars. Names are text nodes.
+ * How other people's carets look. The remote `user` field is stamped by the server, but a caret is
+ * drawn from whatever arrives, so names and colors go through the same sanitiser as the presence
+ * avatars. Names are text nodes, never HTML.
  */
 import { defaultSelectionBuilder } from '@tiptap/y-tiptap'
 import { colorForUser } from '../../shared/user-color.ts'
@@ -9,7 +9,7 @@ import { FALLBACK_COLOR, sanitizePerson, toHexColor, type Person } from '../mode
 
 /**
  * CollaborationCaret replaces a color that is not hex with "transparent" before calling us; the
- * server derives each account's color from its id, so the id gives it back.
+ * server derives each account's (hex) color from its id, so the id gives it back.
  */
 const personOf = (user: Record<string, unknown>): Person => {
   const color =

@@ -1,6 +1,6 @@
 /**
  * Who else is on an element, read from its Awareness. Remote states are untrusted input: names are
- * cut to a sane length and colors are normalised to plain hex (the server stamps `hsl(…)`; the
+ * cut to a sane length and colors are normalised to plain hex (older servers stamped `hsl(…)`; the
  * caret extension accepts only hex), since both end up in the page.
  */
 import type { Awareness } from 'y-protocols/awareness'

@@ -41,7 +41,6 @@ export const openMultiNode = async (options: MultiNodeOptions): Promise<MultiNod
     clients: {
       updateLocal: (docId, update) =>
         io()?.local.to(docRoom(docId)).emit('doc:update', docId, update),
-      updateAll: (docId, update) => io()?.to(docRoom(docId)).emit('doc:update', docId, update),
     },
   })
   cluster.onReconnect(() => void peers.resyncAll())

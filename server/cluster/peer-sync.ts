@@ -2,10 +2,15 @@
  * Keeps this node's open rooms current with the edits applied on other nodes.
  *
  * Clients of one element may sit on different nodes. Every client update is applied on the node
- * its client is connected to, persisted there, and broadcast to all clients through the Socket.IO
- * adapter. What the adapter does not do is update the other nodes' in-memory Y.Docs: that is this
- * module. Each open document has a peer channel; a node publishes there the rows it has committed
- * and its clients' presence changes, and applies what the others publish, with origin `peer`.
+ * its client is connected to, persisted there, and sent at once to that node's other clients.
+ * Each open document has a peer channel; a node publishes there the rows it has committed and its
+ * clients' presence changes, and applies what the others publish, with origin `peer`, forwarding
+ * what was new to its own clients.
+ *
+ * Document updates reach a node's clients only through that node's room, never straight through
+ * the Socket.IO adapter: a node refuses a client update that builds on structs it does not hold
+ * (rooms/update-dependencies.ts), so a client must never see an edit before its own node has it.
+ * The cost is that an edit reaches clients on other nodes after its commit, not when applied.
  *
  * Invariant: a room holds only what storage holds, plus this node's own writes in flight. That
  * is why rows travel after their commit, not when applied: were a node to die between applying
@@ -42,8 +47,6 @@ export interface PeerTransport {
 export interface RoomClients {
   /** This node's own clients only: the other nodes forward to theirs. */
   updateLocal(docId: string, update: Uint8Array): void
-  /** Every client on every node (through the Socket.IO adapter). */
-  updateAll(docId: string, update: Uint8Array): void
 }
 
 export interface PeerSyncOptions {
@@ -87,8 +90,8 @@ export class PeerSync implements RoomLifecycle {
     this.store = options.store
     this.clients = options.clients
     this.logger = options.logger.child({ component: 'peer-sync' })
-    // A room can also be blocked by a local client's update, with no peer frame to come that
-    // would notice: look for blocked rooms on a timer too.
+    // A room blocked by a frame whose predecessor was lost may get no further frame that would
+    // notice: look for blocked rooms on a timer too.
     this.gapTimer = setInterval(() => this.repairGaps(), GAP_RESYNC_INTERVAL_MS)
     this.gapTimer.unref()
   }
@@ -155,25 +158,13 @@ export class PeerSync implements RoomLifecycle {
     const stored = await this.store.loadDocument(room.docId)
     if (!stored || room.doc.isDestroyed) return undefined
     const news: Uint8Array[] = []
-    const blocked = room.missingDependencies
     for (const update of [stored.snapshot, ...stored.updates]) {
       if (update === null) continue
       const effective = room.applyRemoteUpdate(update, STORE_ORIGIN)
       if (effective) news.push(effective)
     }
-    if (news.length > 0) this.forward(room, blocked, Y.mergeUpdates(news))
+    if (news.length > 0) this.clients.updateLocal(room.docId, Y.mergeUpdates(news))
     return stored.lastSeq
-  }
-
-  /**
-   * Sends what a room just learned to clients. Normally only to this node's: the node that stored
-   * it broadcast it to everyone already. But when the room was blocked (a local client's update
-   * waited for a row it had not seen, so nobody was sent it), what just integrated includes that
-   * update: everyone needs it.
-   */
-  private forward(room: Room, blocked: boolean, update: Uint8Array): void {
-    if (blocked) this.clients.updateAll(room.docId, update)
-    else this.clients.updateLocal(room.docId, update)
   }
 
   /** After an interruption of the peer channel: re-read every open document from storage. */
@@ -245,10 +236,10 @@ export class PeerSync implements RoomLifecycle {
   private apply(open: OpenDocument, room: Room, message: PeerMessage): void {
     switch (message.kind) {
       case 'update': {
-        const blocked = room.missingDependencies
+        // Empty while the update waits for a row this node has not seen (a lost frame): it goes
+        // out with that row, after the gap repair below.
         const effective = room.applyRemoteUpdate(message.update, PEER_ORIGIN)
-        // Unblocked: see `forward`. Otherwise the clients have it through the adapter already.
-        if (blocked && effective) this.clients.updateAll(room.docId, effective)
+        if (effective) this.clients.updateLocal(room.docId, effective)
         break
       }
       case 'awareness':

@@ -84,7 +84,10 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
     }
     observer.updateReceived()
     if (applied.effective) {
-      socket.to(docRoom(room.docId)).emit('doc:update', room.docId, applied.effective)
+      // This node's clients only. With several nodes, the others send it to theirs once it is
+      // committed and their rooms hold it (cluster/peer-sync.ts): a client never sees an edit its
+      // own node lacks, so its next update never builds on something its node would refuse.
+      socket.to(docRoom(room.docId)).local.emit('doc:update', room.docId, applied.effective)
     }
     // Only what the server's doc added on its own (formatting cleanup) goes back to the sender.
     if (applied.echo) socket.emit('doc:update', room.docId, applied.echo)

@@ -2,6 +2,7 @@
  * A bare-protocol client for multi-node tests: one Y.Doc joined to one element over one socket,
  * that records which of its own edits the server acknowledged. It can move to another node with
  * its document (what a browser does when its node dies and the load balancer sends it elsewhere).
+ * It signs in with an access token (tests/helpers/auth.ts), which every node of a cluster accepts.
  */
 import { io, type Socket } from 'socket.io-client'
 import * as Y from 'yjs'
@@ -30,6 +31,7 @@ export class Replica {
   constructor(
     readonly name: string,
     readonly docId: string,
+    private readonly token: string,
   ) {
     // The test drives awareness explicitly; no periodic renewal timers in the way.
     this.awareness.setLocalState(null)
@@ -43,6 +45,7 @@ export class Replica {
   async connect(url: string): Promise<void> {
     this.socket?.disconnect()
     const socket: ClientSocket = io(url, {
+      auth: { token: this.token },
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,

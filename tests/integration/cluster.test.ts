@@ -2,8 +2,10 @@
  * Several real server processes on one PostgreSQL schema and one Redis key prefix (both fresh for
  * this file and removed afterwards). Clients spread over the nodes must see one document: edits,
  * presence and world events cross nodes; a node killed with SIGKILL or a Redis pause loses nothing
- * that was acknowledged.
+ * that was acknowledged. The nodes share one AUTH_SECRET, so a user registered on one node is
+ * signed in on every node.
  */
+import { randomBytes } from 'node:crypto'
 import { io as connectSocket } from 'socket.io-client'
 import * as prng from 'lib0/prng'
 import { createClient } from 'redis'
@@ -13,7 +15,8 @@ import type { ElementSummary } from '../../shared/api.ts'
 import { readTags } from '../../shared/element-doc.ts'
 import { startNode, type ClusterNode } from '../../scripts/cluster-nodes.ts'
 import { openPostgresStore } from '../../server/storage/postgres/postgres-store.ts'
-import { createElement, createWorld } from '../helpers/api-client.ts'
+import { addMember, createElement, createWorld } from '../helpers/api-client.ts'
+import { registerUser, uniqueUsername, type TestUser } from '../helpers/auth.ts'
 import { anyOf, onEvent, until } from '../helpers/events.ts'
 import {
   TEST_DATABASE_URL,
@@ -31,6 +34,7 @@ const services = postgres.ok ? redis : postgres
 
 const schema = uniqueName('loresync_cluster')
 const keyPrefix = uniqueName('loresync-cluster')
+const authSecret = randomBytes(32).toString('base64url')
 const running = new Set<ClusterNode>()
 const replicas: Replica[] = []
 
@@ -43,6 +47,9 @@ const start = async (count: number): Promise<ClusterNode[]> => {
       databaseSchema: schema,
       redisUrl: TEST_REDIS_URL,
       redisKeyPrefix: keyPrefix,
+      authSecret,
+      // The cheapest password hash the config accepts: registrations stay fast on a busy machine.
+      env: { PASSWORD_HASH_COST: '10' },
       // At least info: the node announces its URL in an info line.
       logLevel: 'info',
       onLog: process.env.TEST_LOG_LEVEL ? (line) => console.log(line) : undefined,
@@ -53,15 +60,21 @@ const start = async (count: number): Promise<ClusterNode[]> => {
   return nodes
 }
 
-const replica = (name: string, docId: string): Replica => {
-  const created = new Replica(name, docId)
+const replica = (name: string, docId: string, user: TestUser): Replica => {
+  const created = new Replica(name, docId, user.token)
   replicas.push(created)
   return created
 }
 
-const newElement = async (node: ClusterNode): Promise<ElementSummary> => {
-  const world = await createWorld(node.url, 'Cluster world')
-  return createElement(node.url, world.id, { kind: 'location', name: 'Harrow' })
+/** A fresh user who owns a new world on `node` with one element in it. */
+const newElement = async (
+  node: ClusterNode,
+): Promise<{ element: ElementSummary; owner: TestUser }> => {
+  const owner = await registerUser(node.url, uniqueUsername('owner'))
+  const api = { url: node.url, token: owner.token }
+  const world = await createWorld(api, 'Cluster world')
+  const element = await createElement(api, world.id, { kind: 'location', name: 'Harrow' })
+  return { element, owner }
 }
 
 /** Every replica's content and state vector agree, and every acknowledged tag is in it. */
@@ -100,10 +113,14 @@ const stored = async (docId: string): Promise<Y.Doc> => {
 }
 
 /** A fresh replica joined on each node: what each node's room holds right now. */
-const readEveryNode = async (nodes: readonly ClusterNode[], docId: string): Promise<Y.Doc[]> => {
+const readEveryNode = async (
+  nodes: readonly ClusterNode[],
+  docId: string,
+  user: TestUser,
+): Promise<Y.Doc[]> => {
   const docs: Y.Doc[] = []
   for (const [index, node] of nodes.entries()) {
-    const reader = replica(`reader${index}`, docId)
+    const reader = replica(`reader${index}`, docId, user)
     await reader.connect(node.url)
     docs.push(reader.doc)
   }
@@ -157,16 +174,16 @@ describeWithServices('multi-node (PostgreSQL + Redis)', services, () => {
     '%i nodes: clients spread over them converge on random concurrent edits (seed %i)',
     async (count, seed) => {
       const nodes = await start(count)
-      const element = await newElement(nodes[0]!)
+      const { element, owner } = await newElement(nodes[0]!)
       const clients = Array.from({ length: count * 2 }, (_, index) =>
-        replica(`c${index}`, element.id),
+        replica(`c${index}`, element.id, owner),
       )
       await Promise.all(clients.map((c, index) => c.connect(nodes[index % count]!.url)))
 
       await editConcurrently(clients, 15, seed)
 
       await expectConverged(clients)
-      const rooms = await readEveryNode(nodes, element.id)
+      const rooms = await readEveryNode(nodes, element.id, owner)
       for (const room of rooms) expect(sameState(room, clients[0]!.doc)).toBe(true)
       const persisted = await stored(element.id)
       for (const tag of clients.flatMap((c) => [...c.acked])) {
@@ -180,27 +197,29 @@ describeWithServices('multi-node (PostgreSQL + Redis)', services, () => {
     'presence crosses nodes, and a departure removes it there too',
     async () => {
       const [a, b] = await start(2)
-      const element = await newElement(a!)
-      const onA = replica('onA', element.id)
-      const onB = replica('onB', element.id)
+      const { element, owner: ilse } = await newElement(a!)
+      // Another user, signed up and made an editor through node B.
+      const tomas = await registerUser(b!.url, uniqueUsername('tomas'))
+      await addMember({ url: b!.url, token: ilse.token }, element.worldId, tomas.username, 'editor')
+      const onA = replica('onA', element.id, ilse)
+      const onB = replica('onB', element.id, tomas)
       await onA.connect(a!.url)
       await onB.connect(b!.url)
 
-      onA.announce({ user: { name: 'Ilse' } })
-      await onB.until('Ilse on node B', () =>
-        [...onB.awareness.getStates().values()].some((s) => s.user?.name === 'Ilse'),
-      )
+      // The server stamps `user` from the session, whatever the client claims.
+      const isIlse = (state: Record<string, unknown>): boolean =>
+        (state.user as { name?: unknown } | undefined)?.name === ilse.username
+      onA.announce({ user: { name: 'someone else' } })
+      await onB.until('Ilse on node B', () => [...onB.awareness.getStates().values()].some(isIlse))
 
       // A client joining node B later still sees Ilse: node B's room holds node A's presence.
-      const late = replica('late', element.id)
+      const late = replica('late', element.id, tomas)
       await late.connect(b!.url)
-      expect([...late.awareness.getStates().values()].some((s) => s.user?.name === 'Ilse')).toBe(
-        true,
-      )
+      expect([...late.awareness.getStates().values()].some(isIlse)).toBe(true)
 
       onA.disconnect()
       await onB.until('Ilse gone from node B', () =>
-        [...onB.awareness.getStates().values()].every((s) => s.user?.name !== 'Ilse'),
+        [...onB.awareness.getStates().values()].every((state) => !isIlse(state)),
       )
     },
     SLOW,
@@ -210,8 +229,12 @@ describeWithServices('multi-node (PostgreSQL + Redis)', services, () => {
     'a rename on node A reaches a world subscriber on node B',
     async () => {
       const [a, b] = await start(2)
-      const element = await newElement(a!)
-      const subscriber = connectSocket(b!.url, { transports: ['websocket'], forceNew: true })
+      const { element, owner } = await newElement(a!)
+      const subscriber = connectSocket(b!.url, {
+        auth: { token: owner.token },
+        transports: ['websocket'],
+        forceNew: true,
+      })
       try {
         const updates: ElementSummary[] = []
         subscriber.on('element:updated', (summary: ElementSummary) => updates.push(summary))
@@ -220,7 +243,7 @@ describeWithServices('multi-node (PostgreSQL + Redis)', services, () => {
         )
         expect(subscribed.ok).toBe(true)
 
-        const editor = replica('editor', element.id)
+        const editor = replica('editor', element.id, owner)
         await editor.connect(a!.url)
         expect(await editor.rename('Harrow-on-Sea')).toBe(true)
 
@@ -243,10 +266,10 @@ describeWithServices('multi-node (PostgreSQL + Redis)', services, () => {
     'kill -9 of a node during edits: its clients move to another node and lose nothing acknowledged',
     async () => {
       const [a, b, c] = await start(3)
-      const element = await newElement(a!)
-      const onA = [replica('a0', element.id), replica('a1', element.id)]
-      const onB = [replica('b0', element.id), replica('b1', element.id)]
-      const onC = [replica('c0', element.id)]
+      const { element, owner } = await newElement(a!)
+      const onA = [replica('a0', element.id, owner), replica('a1', element.id, owner)]
+      const onB = [replica('b0', element.id, owner), replica('b1', element.id, owner)]
+      const onC = [replica('c0', element.id, owner)]
       await Promise.all([
         ...onA.map((r) => r.connect(a!.url)),
         ...onB.map((r) => r.connect(b!.url)),
@@ -284,9 +307,9 @@ describeWithServices('multi-node (PostgreSQL + Redis)', services, () => {
     'Redis paused for 5 s mid-edit: everything converges afterwards and nothing acknowledged is lost',
     async () => {
       const [a, b] = await start(2)
-      const element = await newElement(a!)
-      const onA = replica('pa', element.id)
-      const onB = replica('pb', element.id)
+      const { element, owner } = await newElement(a!)
+      const onA = replica('pa', element.id, owner)
+      const onB = replica('pb', element.id, owner)
       await onA.connect(a!.url)
       await onB.connect(b!.url)
       await editConcurrently([onA, onB], 5, 7)
@@ -305,7 +328,7 @@ describeWithServices('multi-node (PostgreSQL + Redis)', services, () => {
       }
 
       await expectConverged([onA, onB])
-      const rooms = await readEveryNode([a!, b!], element.id)
+      const rooms = await readEveryNode([a!, b!], element.id, owner)
       for (const room of rooms) expect(sameState(room, onA.doc)).toBe(true)
       const persisted = readTags(await stored(element.id))
       expect([...onA.acked, ...onB.acked].filter((tag) => !persisted.includes(tag))).toEqual([])

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../server/config.ts'
 
+const SECRET = 'a-shared-signing-key-of-at-least-32-characters'
+
 describe('loadConfig: scale-out settings', () => {
   it('keeps SQLite and single-node mode when nothing is set', () => {
     expect(loadConfig({})).toMatchObject({
@@ -20,6 +22,7 @@ describe('loadConfig: scale-out settings', () => {
         DATABASE_POOL_SIZE: '25',
         REDIS_URL: 'rediss://cache.internal:6380',
         REDIS_KEY_PREFIX: 'lore:prod',
+        AUTH_SECRET: SECRET,
       }),
     ).toMatchObject({
       databaseUrl: 'postgresql://lore:secret@db.internal:5432/lore',
@@ -40,5 +43,12 @@ describe('loadConfig: scale-out settings', () => {
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
     expect(() => loadConfig({ [name]: value })).toThrow(name)
+  })
+
+  it('refuses multi-node mode without a shared AUTH_SECRET', () => {
+    const env = { REDIS_URL: 'redis://cache:6379' }
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow(/AUTH_SECRET.*REDIS_URL/)
+    expect(loadConfig({ ...env, AUTH_SECRET: SECRET }).authSecret).toBe(SECRET)
   })
 })

@@ -36,7 +36,7 @@ describe('register and log in', () => {
     expect(response.status).toBe(201)
     const session = (await response.json()) as AuthSession
     expect(session.user.username).toBe(username)
-    expect(session.user.color).toMatch(/^hsl\(/)
+    expect(session.user.color).toMatch(/^#[0-9a-f]{6}$/)
     expect(JSON.stringify(session)).not.toContain(TEST_PASSWORD)
     const cookies = response.headers.getSetCookie()
     expect(cookies).toHaveLength(2)

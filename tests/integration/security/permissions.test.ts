@@ -286,11 +286,14 @@ describe('sockets', () => {
     expect(await socket.emitWithAck('doc:update', element.id, rename(doc, 'After'))).toMatchObject({
       error: { code: 'read-only' },
     })
-    // A promotion applies in place: the open socket may write at once.
+    // A promotion applies in place: the open socket may write at once. Its refused edits are still
+    // in its document, so it sends what the server lacks, as its next handshake would.
     await changeRole(server, world.id, member.user.id, 'editor')
-    expect(await socket.emitWithAck('doc:update', element.id, rename(doc, 'Promoted'))).toEqual({
-      ok: true,
-    })
+    rename(doc, 'Promoted')
+    const serverVector = server.app.registry.get(element.id)!.encodeStateVector()
+    const diff = Y.encodeStateAsUpdate(doc, serverVector)
+    expect(await socket.emitWithAck('doc:update', element.id, diff)).toEqual({ ok: true })
+    expect(serverName()).toBe('Promoted')
   })
 
   it('applies a removal to open sockets within a second: documents and world index', async () => {

@@ -52,3 +52,44 @@ describe('http api', () => {
     await expect(api.listWorlds()).rejects.toMatchObject({ code: 'internal', status: 502 })
   })
 })
+
+describe('http api sessions', () => {
+  it('refreshes an expired access token once and retries the call', async () => {
+    const calls: string[] = []
+    const answers = [401, 200, 200]
+    const api = createApi('http://lore.test', async (input, init) => {
+      calls.push(`${init?.method ?? 'GET'} ${String(input)}`)
+      const status = answers.shift() ?? 500
+      return new Response(
+        status === 401 ? '{"error":{"code":"unauthenticated","message":"x"}}' : '[]',
+        {
+          status,
+        },
+      )
+    })
+    await expect(api.listWorlds()).resolves.toEqual([])
+    expect(calls).toEqual([
+      'GET http://lore.test/api/worlds',
+      'POST http://lore.test/api/auth/refresh',
+      'GET http://lore.test/api/worlds',
+    ])
+  })
+
+  it('does not refresh after a failed sign-in: wrong credentials are not an expired token', async () => {
+    const calls: string[] = []
+    const api = createApi('http://lore.test', async (input) => {
+      calls.push(String(input))
+      return new Response(
+        '{"error":{"code":"unauthenticated","message":"wrong username or password"}}',
+        {
+          status: 401,
+        },
+      )
+    })
+    await expect(api.login({ username: 'ada', password: 'nope nope nope' })).rejects.toMatchObject({
+      code: 'unauthenticated',
+      message: 'wrong username or password',
+    })
+    expect(calls).toEqual(['http://lore.test/api/auth/login'])
+  })
+})
