@@ -63,6 +63,15 @@ export const METRICS: readonly MetricSpec[] = [
   spec('T7.ackP50', 'T7 durable ack p50', 'ms', 2),
   spec('T7.delivery.p99', 'T7 delivery p99 (full sync)', 'ms', 1),
   spec('T8.allSynced', 'T8 one socket, all elements synced', 'ms', 0, [best(0.5)]),
+  // Issue 7: one node against two, same load; information, no target.
+  ...[1, 2].flatMap((nodes) => [
+    spec(`T9.p50@${nodes}`, `T9 latency p50, ${nodes} node(s)`, 'ms', 1),
+    spec(`T9.p99@${nodes}`, `T9 latency p99, ${nodes} node(s)`, 'ms', 1),
+    spec(`T9.delivered@${nodes}`, `T9 delivered, ${nodes} node(s)`, '%', 2, [], false),
+    spec(`T9.editsPerSecond@${nodes}`, `T9 edits/s, ${nodes} node(s)`, '/s', 0, [], false),
+    spec(`T9.cpu@${nodes}`, `T9 server CPU, all of ${nodes} node(s)`, '%', 1),
+    spec(`T9.busiestCpu@${nodes}`, `T9 server CPU, busiest of ${nodes} node(s)`, '%', 1),
+  ]),
 ]
 
 /** Metrics a run produced that have no spec (per-step details): shown as information. */

@@ -1,3 +1,4 @@
+import { scaleOut } from './scale-out.ts'
 import { typingAtScale } from './t1-typing.ts'
 import { fanOut } from './t2-fanout.ts'
 import { idleMemory } from './t3-idle-memory.ts'
@@ -16,6 +17,7 @@ export const scenarios: readonly Scenario[] = [
   history,
   durableAck,
   manyElements,
+  scaleOut,
 ]
 
 export const scenariosFor = (ids: readonly ScenarioId[]): Scenario[] =>

@@ -3,7 +3,7 @@ import type { ClientAdapter } from '../clients/types.ts'
 import type { Prng } from '../lib/prng.ts'
 import type { ServerAdapter, ServerHandle, ServerName } from '../servers/types.ts'
 
-export const SCENARIO_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8'] as const
+export const SCENARIO_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9'] as const
 export type ScenarioId = (typeof SCENARIO_IDS)[number]
 
 export const isScenarioId = (value: string): value is ScenarioId =>

@@ -4,9 +4,9 @@
  * Secure on HTTPS. The access cookie goes everywhere (API and Socket.IO handshakes); the refresh
  * cookie only to /api/auth, where it is traded for a new pair.
  *
- * Parsing and serialising use the `cookie` package (RFC 6265), which fastify already depends on.
+ * Parsing and serialising use the `cookie` package (RFC 6265).
  */
-import { parseCookie, stringifySetCookie } from 'cookie'
+import { parse, serialize } from 'cookie'
 import type { AuthSession } from '../../shared/api.ts'
 
 export const ACCESS_COOKIE = 'loresync_token'
@@ -16,22 +16,18 @@ const REFRESH_PATH = '/api/auth'
 /** One cookie's value from a Cookie header, or undefined. */
 export const readCookie = (header: string | undefined, name: string): string | undefined => {
   if (!header || header.length > 16 * 1024) return undefined
-  return parseCookie(header)[name]
+  return parse(header)[name]
 }
 
 export const sessionCookies = (session: AuthSession, secure: boolean): string[] => [
-  stringifySetCookie({
-    name: ACCESS_COOKIE,
-    value: session.token,
+  serialize(ACCESS_COOKIE, session.token, {
     httpOnly: true,
     sameSite: 'lax',
     secure,
     path: '/',
     expires: new Date(session.expiresAt),
   }),
-  stringifySetCookie({
-    name: REFRESH_COOKIE,
-    value: session.refreshToken,
+  serialize(REFRESH_COOKIE, session.refreshToken, {
     httpOnly: true,
     sameSite: 'lax',
     secure,
@@ -45,9 +41,7 @@ export const clearedCookies = (secure: boolean): string[] =>
     [ACCESS_COOKIE, '/'],
     [REFRESH_COOKIE, REFRESH_PATH],
   ].map(([name, path]) =>
-    stringifySetCookie({
-      name: name!,
-      value: '',
+    serialize(name!, '', {
       httpOnly: true,
       sameSite: 'lax',
       secure,

@@ -112,6 +112,11 @@ class MemoryBroadcast {
     private readonly except: string | undefined,
   ) {}
 
+  /** `.local`: this node's sockets only, which in memory (one node) are all of them. */
+  get local(): MemoryBroadcast {
+    return this
+  }
+
   emit(event: string, ...args: unknown[]): boolean {
     for (const socket of this.targets()) socket.emit(event, ...args)
     return true

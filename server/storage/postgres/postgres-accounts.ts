@@ -132,13 +132,7 @@ export class PostgresAccountStore implements AccountStore {
   async createSession(session: SessionRecord): Promise<void> {
     await this.accountPool.query(
       `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5)`,
-      [
-        session.id,
-        session.userId,
-        session.refreshGeneration,
-        session.createdAt,
-        session.expiresAt,
-      ],
+      [session.id, session.userId, session.refreshGeneration, session.createdAt, session.expiresAt],
     )
   }
 
@@ -171,10 +165,10 @@ export class PostgresAccountStore implements AccountStore {
         world.name,
         world.createdAt,
       ])
-      await client.query(
-        `INSERT INTO members (world_id, user_id, role) VALUES ($1, $2, 'owner')`,
-        [world.id, ownerId],
-      )
+      await client.query(`INSERT INTO members (world_id, user_id, role) VALUES ($1, $2, 'owner')`, [
+        world.id,
+        ownerId,
+      ])
     })
   }
 
