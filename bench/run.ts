@@ -166,7 +166,7 @@ const main = async (): Promise<number> => {
   )
   log(`results written to ${path.relative(REPO_ROOT, resultsFile)}`)
   if (!options.quick) {
-    updateDocsPage(
+    await updateDocsPage(
       path.join(REPO_ROOT, 'docs', 'benchmarks.md'),
       {
         table: formatMarkdown(rows, options.servers, asserted),

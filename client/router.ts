@@ -1,5 +1,6 @@
 /** Every world and element has its own URL, so a shared link (or a reload) opens it directly. */
 import { createRouter, createWebHistory, type Router } from 'vue-router'
+import InviteAccept from './components/InviteAccept.vue'
 import NotFound from './components/NotFound.vue'
 import WorldHome from './components/WorldHome.vue'
 import WorldLayout from './components/WorldLayout.vue'
@@ -25,6 +26,8 @@ export const createAppRouter = (): Router =>
           },
         ],
       },
+      // The address the server issues for an invite link (`Invite.url`).
+      { path: '/invite/:token', name: 'invite', component: InviteAccept, props: true },
       { path: '/:path(.*)*', name: 'not-found', component: NotFound },
     ],
   })

@@ -73,6 +73,8 @@ export interface ServerToClientEvents {
   'doc:update': (docId: string, update: Uint8Array) => void
   'awareness:update': (docId: string, update: Uint8Array) => void
   'doc:error': (docId: string, error: Failure['error']) => void
+  /** An owner changed this socket's role in place (promoted, or owner ↔ editor); still joined. */
+  'doc:role': (docId: string, role: Role) => void
   'element:created': (element: ElementSummary) => void
   'element:updated': (element: ElementSummary) => void
   'element:deleted': (element: ElementDeleted) => void

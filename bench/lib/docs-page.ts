@@ -3,6 +3,7 @@
  * between two markers and is replaced on every full run; everything around it is hand-written.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import * as prettier from 'prettier'
 import type { MachineInfo } from './machine.ts'
 
 const START = '<!-- bench:results:start -->'
@@ -44,7 +45,12 @@ ${errors}
 ${END}`
 }
 
-export const updateDocsPage = (file: string, section: ResultsSection, intro: string): void => {
+/** Rewrites the generated part; the page is formatted as `prettier --check .` expects it. */
+export const updateDocsPage = async (
+  file: string,
+  section: ResultsSection,
+  intro: string,
+): Promise<void> => {
   const block = render(section)
   const current = existsSync(file) ? readFileSync(file, 'utf8') : `${intro}\n${START}\n${END}\n`
   const start = current.indexOf(START)
@@ -53,5 +59,6 @@ export const updateDocsPage = (file: string, section: ResultsSection, intro: str
     start === -1 || end === -1
       ? `${current.trimEnd()}\n\n${block}\n`
       : `${current.slice(0, start)}${block}${current.slice(end + END.length)}`
-  writeFileSync(file, next)
+  const options = await prettier.resolveConfig(file)
+  writeFileSync(file, await prettier.format(next, { ...options, filepath: file }))
 }

@@ -3,16 +3,21 @@
  * throws an `ApiError` carrying the server's error code and message.
  */
 import type {
+  AddMemberBody,
   AuthSession,
   CreateElementBody,
   CreateWorldBody,
   CredentialsBody,
   ElementDetail,
   ElementSummary,
+  Invite,
+  InviteAccepted,
+  Member,
   User,
   World,
 } from '../../shared/api.ts'
 import { isErrorCode, type ErrorCode } from '../../shared/errors.ts'
+import type { Role } from '../../shared/roles.ts'
 
 export class ApiError extends Error {
   readonly code: ErrorCode | 'network'
@@ -40,6 +45,12 @@ export interface Api {
   createElement(worldId: string, body: CreateElementBody): Promise<ElementSummary>
   getElement(elementId: string): Promise<ElementDetail>
   deleteElement(elementId: string): Promise<void>
+  listMembers(worldId: string): Promise<Member[]>
+  addMember(worldId: string, body: AddMemberBody): Promise<Member>
+  changeRole(worldId: string, userId: string, role: Role): Promise<Member>
+  removeMember(worldId: string, userId: string): Promise<void>
+  createInvite(worldId: string, role: Role): Promise<Invite>
+  acceptInvite(token: string): Promise<InviteAccepted>
 }
 
 type Fetch = typeof fetch
@@ -136,5 +147,18 @@ export const createApi = (
       request<ElementSummary>('POST', `/api/worlds/${segment(worldId)}/elements`, body),
     getElement: (elementId) => request<ElementDetail>('GET', `/api/elements/${segment(elementId)}`),
     deleteElement: (elementId) => request<void>('DELETE', `/api/elements/${segment(elementId)}`),
+    listMembers: (worldId) => request<Member[]>('GET', `/api/worlds/${segment(worldId)}/members`),
+    addMember: (worldId, body) =>
+      request<Member>('POST', `/api/worlds/${segment(worldId)}/members`, body),
+    changeRole: (worldId, userId, role) =>
+      request<Member>('PATCH', `/api/worlds/${segment(worldId)}/members/${segment(userId)}`, {
+        role,
+      }),
+    removeMember: (worldId, userId) =>
+      request<void>('DELETE', `/api/worlds/${segment(worldId)}/members/${segment(userId)}`),
+    createInvite: (worldId, role) =>
+      request<Invite>('POST', `/api/worlds/${segment(worldId)}/invites`, { role }),
+    acceptInvite: (token) =>
+      request<InviteAccepted>('POST', `/api/invites/${segment(token)}/accept`),
   }
 }

@@ -41,6 +41,7 @@ export class CollabClient extends ObservableV2<ClientEvents> {
       this.sessions.get(docId)?.applyRemoteAwareness(update),
     )
     socket.on('doc:error', (docId, error) => this.sessions.get(docId)?.handleServerError(error))
+    socket.on('doc:role', (docId, role) => this.sessions.get(docId)?.handleRoleChange(role))
     socket.on('server:notice', this.handleNotice)
     socket.on('element:created', (element) =>
       this.forWorld(element.worldId, (l) => l.created(element)),

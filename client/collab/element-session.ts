@@ -181,6 +181,17 @@ export class ElementSession extends ObservableV2<SessionEvents> {
     if (error.code === 'read-only' && this.socket.connected) this.join()
   }
 
+  /**
+   * The server changed our role without dropping us from the room (a promotion, or owner ↔
+   * editor). Leaving `viewer` joins again: edits made while read-only were never sent, and the
+   * handshake carries exactly what the server lacks.
+   */
+  handleRoleChange(role: Role): void {
+    if (this.destroyed || !this.joined || role === this.current.role) return
+    if (this.current.role === 'viewer') this.join()
+    else this.setState({ role })
+  }
+
   override destroy(): void {
     if (this.destroyed) return
     if (this.joined) {

@@ -9,6 +9,7 @@ import type { ElementSummary, World } from '../../shared/api.ts'
 import { ELEMENT_KINDS, type ElementKind } from '../../shared/element-kinds.ts'
 import type { ErrorPayload } from '../../shared/errors.ts'
 import type { ElementDeleted } from '../../shared/protocol.ts'
+import type { Role } from '../../shared/roles.ts'
 import type { WorldListener, WorldSubscription } from '../collab/world-subscription.ts'
 
 export interface WorldSource {
@@ -115,6 +116,14 @@ export const useWorldStore = defineStore('world', () => {
     if (value.id === worldId.value) world.value = value
   }
 
+  /**
+   * Our role changed while the world is open (an owner changed it; an element's session learned it
+   * first). What the page offers follows: the new-element form, the members panel.
+   */
+  function setRole(role: Role): void {
+    if (world.value && world.value.role !== role) world.value = { ...world.value, role }
+  }
+
   function setFilter(value: string): void {
     filter.value = value
   }
@@ -131,6 +140,7 @@ export const useWorldStore = defineStore('world', () => {
     open,
     close,
     setWorld,
+    setRole,
     setFilter,
   }
 })

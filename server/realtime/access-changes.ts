@@ -7,7 +7,8 @@
  * - demoted to viewer: they leave every element of that world with `doc:error (docId, read-only)`;
  *   a client that joins again gets the document read-only (role `viewer`);
  * - promoted (viewer → editor/owner) or owner ↔ editor: the new role applies to the open sockets at
- *   once, with no interruption; the client sees its new role on its next join;
+ *   once, with no interruption, and each is told with `doc:role (docId, role)` so its page can
+ *   become editable without waiting for its next join;
  * - a session ended (logout, replayed refresh token): its sockets are disconnected.
  *
  * Only this process's sockets are reached; see docs/security.md for several nodes.
@@ -38,8 +39,9 @@ export const applyMembershipChange = (
       if (error) {
         socket.data.leaveDocument(docId)
         socket.emit('doc:error', docId, error)
-      } else if (role !== undefined) {
+      } else if (role !== undefined && socket.data.roles.get(docId) !== role) {
         socket.data.roles.set(docId, role)
+        socket.emit('doc:role', docId, role)
       }
     }
   }

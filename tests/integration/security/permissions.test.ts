@@ -288,7 +288,12 @@ describe('sockets', () => {
     })
     // A promotion applies in place: the open socket may write at once. Its refused edits are still
     // in its document, so it sends what the server lacks, as its next handshake would.
+    const told = new Promise<string>((resolve) =>
+      socket.once('doc:role', (id, role) => resolve(`${id}:${role}`)),
+    )
     await changeRole(server, world.id, member.user.id, 'editor')
+    // The open socket is told, so a client can become editable at once.
+    expect(await told).toBe(`${element.id}:editor`)
     rename(doc, 'Promoted')
     const serverVector = server.app.registry.get(element.id)!.encodeStateVector()
     const diff = Y.encodeStateAsUpdate(doc, serverVector)
