@@ -13,6 +13,7 @@ import type { Config } from './config.ts'
 import { ElementService } from './documents/element-service.ts'
 import { createHttpApp } from './http/http-app.ts'
 import { acquireDataDirLock } from './lifecycle/data-dir.ts'
+import { closeGently } from './lifecycle/close-gently.ts'
 import { InFlight } from './lifecycle/in-flight.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { RoomRegistry } from './rooms/room-registry.ts'
@@ -20,7 +21,7 @@ import { evictElement } from './realtime/evictions.ts'
 import type { AbuseLimits } from './realtime/abuse-policy.ts'
 import { authenticateSockets } from './realtime/socket-auth.ts'
 import { attachHandlers, createSocketServer } from './realtime/socket-server.ts'
-import type { LoresyncServer, LoresyncSocket } from './realtime/types.ts'
+import type { LoresyncServer } from './realtime/types.ts'
 import { createWorldEvents } from './realtime/world-events.ts'
 import type { AccountStore } from './storage/account-store.ts'
 import { GroupCommitter } from './storage/group-commit.ts'
@@ -200,21 +201,3 @@ const assemble = async ({
     close,
   }
 }
-
-/** How long a client gets to answer the WebSocket close before shutdown moves on without it. */
-const CLOSE_GRACE_MS = 2000
-
-/**
- * Closes the connection once its write buffer has drained (so its last acknowledgements reach the
- * client); resolves when it is closed, or after CLOSE_GRACE_MS for a client that does not answer.
- */
-const closeGently = (socket: LoresyncSocket): Promise<void> =>
-  new Promise((resolve) => {
-    if (socket.disconnected) return resolve()
-    const timer = setTimeout(resolve, CLOSE_GRACE_MS)
-    socket.once('disconnect', () => {
-      clearTimeout(timer)
-      resolve()
-    })
-    socket.conn.close()
-  })

@@ -22,6 +22,7 @@ import type { DocumentStore } from '../storage/store.ts'
 import { ApiError } from './api-error.ts'
 import { registerAuthRoutes } from './auth-routes.ts'
 import { createRequirePrincipal } from './authenticate.ts'
+import { QuietRequestLogs } from './request-logging.ts'
 import { registerElementRoutes } from './element-routes.ts'
 import { registerHealthRoutes, type HealthState } from './health-routes.ts'
 import { registerMemberRoutes } from './member-routes.ts'
@@ -59,6 +60,7 @@ export const createHttpApp = async (options: HttpAppOptions): Promise<FastifyIns
     // pino's Logger is Fastify's logger; only the generic parameters differ.
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: API_BODY_LIMIT,
+    logController: new QuietRequestLogs(),
     // Requests the router refuses before any route runs (a malformed URL or path parameter)
     // leave with the same error shape as everything else.
     frameworkErrors: (error, _request, reply) => {
