@@ -1,3 +1,6 @@
+// Declares `import.meta.env` here too, for Node-side type checks of components (their tests) that
+// reach this file through services.ts.
+/// <reference types="vite/client" />
 /**
  * The one place the web app reads its environment: Vite's build-time variables and the page URL.
  * Everything else receives the frozen `AppConfig`.

@@ -10,9 +10,12 @@ export type { Logger }
 
 const CENSOR = '[redacted]'
 
-/** `/api/invites/<token>/accept` → `/api/invites/[redacted]/accept`; query strings dropped. */
+/**
+ * `/api/invites/<token>/accept` → `/api/invites/[redacted]/accept`, and the web app's page for an
+ * invite link, `/invite/<token>` → `/invite/[redacted]`; query strings dropped.
+ */
 export const redactUrl = (url: string): string =>
-  url.split('?')[0]!.replace(/^(\/api\/invites\/)[^/]+/, `$1${CENSOR}`)
+  url.split('?')[0]!.replace(/^(\/api\/invites\/|\/invite\/)[^/]+/, `$1${CENSOR}`)
 
 interface RequestLike {
   readonly method?: string

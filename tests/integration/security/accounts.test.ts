@@ -233,6 +233,10 @@ describe('logs', () => {
         'POST',
         `/api/invites/${invite.body.token}/accept`,
       )
+      // Opening the link in a browser first asks for the web app's page, which names the token too.
+      const page = await fetch(`${logged.url}/invite/${invite.body.token}`)
+      await page.body?.cancel()
+      expect(output).toContain('/invite/[redacted]')
       expect(output.length).toBeGreaterThan(0)
       for (const secret of [
         TEST_PASSWORD,

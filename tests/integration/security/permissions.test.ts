@@ -3,7 +3,7 @@
  * owner for every write, owner for member management, and membership changes that reach open
  * sockets at once. Also: presence identity stamped by the server, and forged Yjs client ids.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import * as Y from 'yjs'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import type { ElementSummary, World } from '../../../shared/api.ts'
@@ -21,7 +21,8 @@ import {
   removeMember,
   request,
 } from '../../helpers/api-client.ts'
-import { registerUser, type TestUser } from '../../helpers/auth.ts'
+import { authedClient, registerUser, type TestUser } from '../../helpers/auth.ts'
+import { onEvent, until } from '../../helpers/events.ts'
 import { connectRaw, type RawSocket } from '../../helpers/raw-socket.ts'
 import { startTestServer, type TestServer } from '../../helpers/test-server.ts'
 
@@ -299,6 +300,31 @@ describe('sockets', () => {
     const diff = Y.encodeStateAsUpdate(doc, serverVector)
     expect(await socket.emitWithAck('doc:update', element.id, diff)).toEqual({ ok: true })
     expect(serverName()).toBe('Promoted')
+  })
+
+  it('keeps the collab client’s role current: a demotion rejoins as viewer, a promotion re-enables writing', async () => {
+    const member = await registerUser(server.url)
+    await addMember(server, world.id, member.username, 'editor')
+    const client = authedClient(server.url, member.token, { forceNew: true })
+    onTestFinished(() => client.destroy())
+    const session = client.open(element.id)
+    const roleIs = (role: string) =>
+      until(`role ${role}`, () => session.state.role === role, onEvent(session, 'state'), 1000)
+    await roleIs('editor')
+
+    await changeRole(server, world.id, member.user.id, 'viewer')
+    await roleIs('viewer')
+    expect(session.state.error).toBeNull()
+    // Written while a viewer: kept locally, never sent.
+    const name = getFields(session.doc).get('name') as Y.Text
+    name.insert(name.length, ' (seen by a viewer)')
+    expect(serverName()).not.toContain('(seen by a viewer)')
+
+    await changeRole(server, world.id, member.user.id, 'editor')
+    await roleIs('editor')
+    // Rejoining carried what the server lacked, as a handshake does.
+    await session.whenSaved()
+    expect(serverName()).toContain('(seen by a viewer)')
   })
 
   it('applies a removal to open sockets within a second: documents and world index', async () => {

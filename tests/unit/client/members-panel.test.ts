@@ -75,7 +75,9 @@ describe('members panel', () => {
   it('invites by username and confirms who was added', async () => {
     const { wrapper, calls } = await mountPanel([member('owen', 'owner')])
     await wrapper.find('input[placeholder="Their username"]').setValue('vera')
-    const roleSelect = wrapper.findAll('select').find((s) => accessibleName(s.element) === 'Role to give them')!
+    const roleSelect = wrapper
+      .findAll('select')
+      .find((s) => accessibleName(s.element) === 'Role to give them')!
     await roleSelect.setValue('viewer')
     await wrapper.find('form[aria-labelledby$="-add"]').trigger('submit')
     await flushPromises()
@@ -129,7 +131,9 @@ describe('members panel', () => {
     const writeText = vi.fn(async () => {})
     vi.stubGlobal('navigator', { ...navigator, clipboard: { writeText } })
     const { wrapper, calls } = await mountPanel([member('owen', 'owner')])
-    const linkRole = wrapper.findAll('select').find((s) => accessibleName(s.element) === 'Role for the link')!
+    const linkRole = wrapper
+      .findAll('select')
+      .find((s) => accessibleName(s.element) === 'Role for the link')!
     await linkRole.setValue('editor')
     await wrapper.find('form[aria-labelledby$="-link"]').trigger('submit')
     await flushPromises()
@@ -137,8 +141,11 @@ describe('members panel', () => {
     const link = wrapper.find('[data-testid="invite-link"]')
     const address = (link.element as HTMLInputElement).value
     expect(address).toBe(`${window.location.origin}/invite/AbCdEfGhIjKlMnOpQrStUvWxYz012345`)
-    expect(accessibleName(link.element)).toMatch(/^Link for a editor, valid until/)
-    await wrapper.findAll('button').find((b) => b.text() === 'Copy link')!.trigger('click')
+    expect(accessibleName(link.element)).toMatch(/^Invite link, role Editor, valid until/)
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Copy link')!
+      .trigger('click')
     await flushPromises()
     expect(writeText).toHaveBeenCalledWith(address)
     expect(wrapper.text()).toContain('Link copied.')
@@ -153,7 +160,10 @@ describe('members panel', () => {
     const { wrapper } = await mountPanel([member('owen', 'owner')])
     await wrapper.find('form[aria-labelledby$="-link"]').trigger('submit')
     await flushPromises()
-    await wrapper.findAll('button').find((b) => b.text() === 'Copy link')!.trigger('click')
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Copy link')!
+      .trigger('click')
     await flushPromises()
     expect(wrapper.text()).toContain('the link is selected, copy it with Ctrl+C')
     wrapper.unmount()
