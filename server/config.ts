@@ -38,6 +38,13 @@ function serviceUrl(protocols: readonly string[], example: string) {
     .optional()
 }
 
+const positiveCount = () =>
+  z.coerce
+    .number()
+    .int()
+    .min(1, 'must be a positive integer')
+    .max(1_000_000_000, 'must be at most 1000000000')
+
 const schema = z.object({
   PORT: z.coerce
     .number()
@@ -100,6 +107,10 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_:.-]{1,64}$/, 'must be 1–64 letters, digits, _ : . or -')
     .default('loresync'),
+  // The defaults are those of server/realtime/abuse-policy.ts DEFAULT_ABUSE_LIMITS.
+  RATE_LIMIT_SOCKET_MESSAGES: positiveCount().default(2000),
+  RATE_LIMIT_ADDRESS_MESSAGES: positiveCount().default(10_000),
+  RATE_LIMIT_CONNECTIONS: positiveCount().default(300),
 })
 
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -135,6 +146,17 @@ export interface Config {
   readonly redisUrl: string | null
   /** Prefix of every Redis key and channel this deployment uses (several may share one Redis). */
   readonly redisKeyPrefix: string
+  /** Socket abuse limits (server/realtime/abuse-policy.ts); raised for load benchmarks. */
+  readonly rateLimits: RateLimits
+}
+
+export interface RateLimits {
+  /** Messages one socket may send per 10 seconds. */
+  readonly socketMessages: number
+  /** Messages all sockets of one client address may send per 10 seconds. */
+  readonly addressMessages: number
+  /** Connection attempts one client address may make per minute. */
+  readonly connections: number
 }
 
 export class ConfigError extends Error {
@@ -183,5 +205,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     databasePoolSize: value.DATABASE_POOL_SIZE,
     redisUrl: value.REDIS_URL ?? null,
     redisKeyPrefix: value.REDIS_KEY_PREFIX,
+    rateLimits: Object.freeze({
+      socketMessages: value.RATE_LIMIT_SOCKET_MESSAGES,
+      addressMessages: value.RATE_LIMIT_ADDRESS_MESSAGES,
+      connections: value.RATE_LIMIT_CONNECTIONS,
+    }),
   })
 }

@@ -51,8 +51,28 @@ export interface ElementDeleted {
   readonly worldId: string
 }
 
+/** Someone who has an element open, as the server knows them from their session. */
+export interface PresentUser {
+  readonly id: string
+  readonly name: string
+  readonly color: string
+}
+
+/** Who has one element open right now; `users` is empty once the last of them has left. */
+export interface ElementPresence {
+  readonly id: string
+  readonly worldId: string
+  readonly users: readonly PresentUser[]
+}
+
 export type WorldSubscribeResult =
-  { readonly ok: true; readonly elements: readonly ElementSummary[] } | Failure
+  | {
+      readonly ok: true
+      readonly elements: readonly ElementSummary[]
+      /** Elements of the world that somebody has open at subscription time. */
+      readonly presence: readonly ElementPresence[]
+    }
+  | Failure
 
 export interface ServerNotice {
   readonly reason: 'restarting'
@@ -78,6 +98,7 @@ export interface ServerToClientEvents {
   'element:created': (element: ElementSummary) => void
   'element:updated': (element: ElementSummary) => void
   'element:deleted': (element: ElementDeleted) => void
+  'element:presence': (presence: ElementPresence) => void
   'server:notice': (notice: ServerNotice) => void
 }
 

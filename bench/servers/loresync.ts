@@ -78,6 +78,11 @@ export const loresyncServer: ServerAdapter = {
         SQLITE_SYNCHRONOUS: options.synchronous,
         NODE_ENV: 'production',
         STATIC_DIR: path.join(options.dataDir, 'no-static'),
+        // Benchmarks measure capacity, not abuse handling: every client runs from 127.0.0.1 and
+        // T1 opens 1,000 connections, T6 sends the whole trace through one socket.
+        RATE_LIMIT_SOCKET_MESSAGES: '1000000000',
+        RATE_LIMIT_ADDRESS_MESSAGES: '1000000000',
+        RATE_LIMIT_CONNECTIONS: '1000000000',
       },
       ...(options.nodeFlags ? { nodeFlags: options.nodeFlags } : {}),
       readiness: { poll: `${url}/healthz` },

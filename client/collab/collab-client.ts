@@ -49,6 +49,9 @@ export class CollabClient extends ObservableV2<ClientEvents> {
     socket.on('element:updated', (element) =>
       this.forWorld(element.worldId, (l) => l.updated(element)),
     )
+    socket.on('element:presence', (presence) =>
+      this.forWorld(presence.worldId, (l) => l.presence?.(presence)),
+    )
     socket.on('element:deleted', (element: ElementDeleted) =>
       this.forWorld(element.worldId, (l) => l.deleted(element)),
     )
@@ -135,7 +138,7 @@ export class CollabClient extends ObservableV2<ClientEvents> {
       const listeners = only ? [only] : [...(this.worlds.get(worldId) ?? [])]
       for (const listener of listeners) {
         if (!this.worlds.get(worldId)?.has(listener)) continue
-        if (result.ok) listener.reset(result.elements)
+        if (result.ok) listener.reset(result.elements, result.presence ?? [])
         else listener.error?.(result.error)
       }
     })

@@ -221,6 +221,10 @@ export class ElementSession extends ObservableV2<SessionEvents> {
       })
       return
     }
+    // What the server lacks is what this replica held before the answer: taken first, so the
+    // answer's own content is not sent back (after applying it, the delete set of a large document
+    // would make every fresh replica upload it and wait for the server to integrate it).
+    const missing = Y.encodeStateAsUpdate(this.doc, serverVector)
     Y.applyUpdate(this.doc, update, REMOTE_ORIGIN)
     this.joined = true
     if (awareness) applyAwarenessUpdate(this.awareness, awareness, REMOTE_ORIGIN)
@@ -231,7 +235,6 @@ export class ElementSession extends ObservableV2<SessionEvents> {
     const local = this.awareness.getLocalState()
     if (local !== null) this.awareness.setLocalState(local)
 
-    const missing = Y.encodeStateAsUpdate(this.doc, serverVector)
     if (isEmptyUpdate(missing) || result.role === 'viewer') {
       this.unacked = 0
       this.setState({ synced: true, unsyncedChanges: 0 })

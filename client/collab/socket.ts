@@ -4,6 +4,7 @@
  */
 import { io, type Socket, type ManagerOptions, type SocketOptions } from 'socket.io-client'
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/protocol.ts'
+import { clientWireParser } from '../../shared/wire-parser.ts'
 
 export type CollabSocket = Socket<ServerToClientEvents, ClientToServerEvents>
 
@@ -22,6 +23,8 @@ export const createSocket = ({ url, options }: SocketFactoryOptions = {}): Colla
     reconnectionDelay: 500,
     reconnectionDelayMax: 5000,
     ...options,
+    // Part of the protocol, not an option: the server speaks only this parser.
+    parser: clientWireParser,
   }
   return url === undefined ? io(merged) : io(url, merged)
 }

@@ -1,7 +1,6 @@
 /**
- * Who else is on which element, as far as this tab can know: the awareness of the elements it has
- * open. The server does not publish presence per world, so an element nobody here has open shows no
- * one (see docs/web-app.md).
+ * Who else is on the elements this tab has open, read from their awareness (carets and avatars).
+ * Who has the world's other elements open comes from the server, in the world store (`present`).
  */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'

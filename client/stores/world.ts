@@ -8,7 +8,7 @@ import { computed, ref } from 'vue'
 import type { ElementSummary, World } from '../../shared/api.ts'
 import { ELEMENT_KINDS, type ElementKind } from '../../shared/element-kinds.ts'
 import type { ErrorPayload } from '../../shared/errors.ts'
-import type { ElementDeleted } from '../../shared/protocol.ts'
+import type { ElementDeleted, ElementPresence, PresentUser } from '../../shared/protocol.ts'
 import type { Role } from '../../shared/roles.ts'
 import type { WorldListener, WorldSubscription } from '../collab/world-subscription.ts'
 
@@ -32,6 +32,8 @@ export const useWorldStore = defineStore('world', () => {
   const loaded = ref(false)
   const error = ref<ErrorPayload | null>(null)
   const filter = ref('')
+  /** Who has each element open, as the server reports it (people, not tabs). */
+  const present = ref<Record<string, readonly PresentUser[]>>({})
 
   let subscription: WorldSubscription | null = null
 
@@ -53,10 +55,13 @@ export const useWorldStore = defineStore('world', () => {
   })
 
   const listener: WorldListener = {
-    reset(list) {
+    reset(list, presence) {
       const next: Record<string, ElementSummary> = {}
       for (const element of list) next[element.id] = element
       elements.value = next
+      const people: Record<string, readonly PresentUser[]> = {}
+      for (const entry of presence) if (entry.users.length > 0) people[entry.id] = entry.users
+      present.value = people
       loaded.value = true
       error.value = null
     },
@@ -74,6 +79,12 @@ export const useWorldStore = defineStore('world', () => {
       const next = { ...elements.value }
       delete next[element.id]
       elements.value = next
+    },
+    presence(entry: ElementPresence) {
+      const next = { ...present.value }
+      if (entry.users.length > 0) next[entry.id] = entry.users
+      else delete next[entry.id]
+      present.value = next
     },
     error(failure) {
       error.value = failure
@@ -96,6 +107,7 @@ export const useWorldStore = defineStore('world', () => {
       created: whileCurrent(listener.created),
       updated: whileCurrent(listener.updated),
       deleted: whileCurrent(listener.deleted),
+      presence: whileCurrent((entry: ElementPresence) => listener.presence?.(entry)),
       error: whileCurrent((failure: ErrorPayload) => listener.error?.(failure)),
     })
   }
@@ -106,6 +118,7 @@ export const useWorldStore = defineStore('world', () => {
     worldId.value = null
     world.value = null
     elements.value = {}
+    present.value = {}
     loaded.value = false
     error.value = null
     filter.value = ''
@@ -135,6 +148,7 @@ export const useWorldStore = defineStore('world', () => {
     loaded,
     error,
     filter,
+    present,
     count,
     groups,
     open,

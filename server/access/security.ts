@@ -62,6 +62,13 @@ const accountsFor = (
   return { accounts: sqlite, close: () => sqlite.close() }
 }
 
+/** The abuse windows the environment sets (RATE_LIMIT_*); sizes are fixed, counts configurable. */
+const configuredAbuseLimits = ({ rateLimits }: Config): Partial<AbuseLimits> => ({
+  messagesPerSocket: { points: rateLimits.socketMessages, seconds: 10 },
+  messagesPerAddress: { points: rateLimits.addressMessages, seconds: 10 },
+  connectionsPerAddress: { points: rateLimits.connections, seconds: 60 },
+})
+
 export const createSecurity = (options: SecurityOptions): Security => {
   const { config } = options
   const { accounts, close } = accountsFor(options)
@@ -89,7 +96,8 @@ export const createSecurity = (options: SecurityOptions): Security => {
     auth,
     access,
     throttle: new AuthThrottle({ ...DEFAULT_AUTH_LIMITS, ...options.authLimits }),
-    abuse: new AbusePolicy(options.abuseLimits),
+    // Explicit options (tests) override the configured limits.
+    abuse: new AbusePolicy({ ...configuredAbuseLimits(config), ...options.abuseLimits }),
     close,
   }
 }

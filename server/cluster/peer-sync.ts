@@ -156,7 +156,7 @@ export class PeerSync implements RoomLifecycle {
    */
   async catchUp(room: Room): Promise<number | undefined> {
     const stored = await this.store.loadDocument(room.docId)
-    if (!stored || room.doc.isDestroyed) return undefined
+    if (!stored || room.destroyed) return undefined
     const news: Uint8Array[] = []
     for (const update of [stored.snapshot, ...stored.updates]) {
       if (update === null) continue
@@ -191,7 +191,7 @@ export class PeerSync implements RoomLifecycle {
         } catch (error) {
           this.logger.warn({ err: error, docId }, 'resync from storage failed')
         }
-      } while (open.resyncAgain && !room.doc.isDestroyed)
+      } while (open.resyncAgain && !room.destroyed)
     }
     open.resyncing = run().finally(() => {
       open.resyncing = undefined
@@ -222,7 +222,7 @@ export class PeerSync implements RoomLifecycle {
       return
     }
     const room = open.room
-    if (room.doc.isDestroyed) return
+    if (room.destroyed) return
     try {
       const frame = decodePeerFrame(bytes)
       if (frame.nodeId === this.nodeId) return
@@ -264,7 +264,7 @@ export class PeerSync implements RoomLifecycle {
    * yet (the row is still in flight on another node) lasts a while.
    */
   private repairGap(open: OpenDocument, room: Room): void {
-    if (!room.missingDependencies || room.doc.isDestroyed) return
+    if (!room.missingDependencies || room.destroyed) return
     if (Date.now() - open.gapResyncAt < GAP_RESYNC_INTERVAL_MS) return
     open.gapResyncAt = Date.now()
     void this.resync(room.docId)

@@ -8,6 +8,7 @@ import { docRoom, type AckResult, type JoinResult } from '../../shared/protocol.
 import { canWrite } from '../../shared/roles.ts'
 import { ForgedIdentityError, MalformedUpdateError, type Room } from '../rooms/room.ts'
 import { ElementNotFoundError } from '../rooms/room-registry.ts'
+import { announcePresence } from './element-presence.ts'
 import { ChunkAssembler } from './chunk-assembler.ts'
 import type { RealtimeContext } from './context.ts'
 import { countsAsOffence } from './offences.ts'
@@ -144,9 +145,9 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
         if (!socket.data.docs.has(docId.value)) registry.leave(room, socket.id)
         return socket.disconnected ? undefined : reply(noAccess(docId.value))
       }
-      let update: Uint8Array
+      let answer: { update: Uint8Array; stateVector: Uint8Array }
       try {
-        update = room.diffFor(vector.value)
+        answer = room.joinAnswer(vector.value)
       } catch (error) {
         if (!socket.data.docs.has(docId.value)) registry.leave(room, socket.id)
         const message = error instanceof Error ? error.message : String(error)
@@ -155,7 +156,6 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
       // The diff, the vector and the writes to wait for are taken in one turn. The answer waits
       // for those writes: a client whose changes the vector already covers counts them as saved,
       // so they must be durable first (they may be a resend of an update still being written).
-      const stateVector = room.encodeStateVector()
       const written = room.whenWritten()
       socket.data.docs.add(docId.value)
       socket.data.roles.set(docId.value, role)
@@ -164,10 +164,11 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
       reply({
         ok: true,
         role,
-        update,
-        stateVector,
+        update: answer.update,
+        stateVector: answer.stateVector,
         awareness: room.encodeAwareness(),
       })
+      announcePresence(context.io, room)
     }),
   )
 
@@ -223,6 +224,7 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
     if (!room) return
     const removal = registry.leave(room, socket.id)
     if (removal) context.io.to(docRoom(docId)).emit('awareness:update', docId, removal)
+    announcePresence(context.io, room)
   }
 
   socket.data.leaveDocument = leaveDoc

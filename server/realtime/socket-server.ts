@@ -5,6 +5,7 @@
 import type { Server as HttpServer } from 'node:http'
 import { Server } from 'socket.io'
 import { MAX_MESSAGE_BYTES } from '../../shared/limits.ts'
+import { createWireParser } from '../../shared/wire-parser.ts'
 import { registerAwarenessHandlers } from './awareness-handlers.ts'
 import { realtimeContext, type RealtimeWiring } from './context.ts'
 import { registerDocHandlers } from './doc-handlers.ts'
@@ -18,11 +19,18 @@ export interface SocketServerOptions {
   readonly accepting: () => boolean
 }
 
+/** MessagePack, one frame per event; Node's encoder writes a Buffer as exactly its bytes. */
+const serverWireParser = createWireParser((bytes) =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+)
+
 export const createSocketServer = (
   httpServer: HttpServer,
   { corsOrigins, accepting }: SocketServerOptions,
 ): LoresyncServer =>
   new Server(httpServer, {
+    // Part of the protocol (shared/wire-parser.ts): clients must use the same parser.
+    parser: serverWireParser,
     // Set explicitly: it is part of the protocol (larger updates are chunked, see limits.ts).
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
     cors: { origin: [...corsOrigins], credentials: true },

@@ -4,6 +4,7 @@
  */
 import { worldRoom, type WorldSubscribeResult } from '../../shared/protocol.ts'
 import type { RealtimeContext } from './context.ts'
+import { presenceOf } from './element-presence.ts'
 import { fail, replyOf } from './replies.ts'
 import { guarded } from './boundary.ts'
 import type { LoresyncSocket } from './types.ts'
@@ -12,7 +13,7 @@ import { checkId } from './validate.ts'
 
 export const registerWorldHandlers = (
   socket: LoresyncSocket,
-  { store, logger, observer, access }: RealtimeContext,
+  { store, logger, observer, access, registry, io }: RealtimeContext,
 ): void => {
   socket.on(
     'world:subscribe',
@@ -39,7 +40,11 @@ export const registerWorldHandlers = (
         await socket.join(worldRoom(worldId.value))
         socket.data.worlds.add(worldId.value)
         const elements = await store.listElements(worldId.value)
-        reply({ ok: true, elements })
+        const presence = registry
+          .roomsOfWorld(worldId.value)
+          .map((room) => presenceOf(io, room))
+          .filter((entry) => entry.users.length > 0)
+        reply({ ok: true, elements, presence })
       } catch (error) {
         logger.error({ err: error, worldId: worldId.value }, 'world subscription failed')
         reply(fail('unavailable', 'the world index could not be read; try again'))

@@ -64,6 +64,18 @@ const decodeEntries = (update: Uint8Array, maxStateBytes: number): AwarenessEntr
   return entries
 }
 
+/** `user` is exactly the identity: its three fields, equal, and nothing else. */
+const isIdentity = (user: unknown, identity: AwarenessIdentity): boolean => {
+  if (typeof user !== 'object' || user === null || Array.isArray(user)) return false
+  const fields = user as Record<string, unknown>
+  return (
+    Object.keys(fields).length === 3 &&
+    fields.id === identity.id &&
+    fields.name === identity.name &&
+    fields.color === identity.color
+  )
+}
+
 /**
  * Returns a frame with only the entries `allow` accepts, each non-null state's `user` set to
  * `identity`, or null when no entry is left. Throws MalformedAwarenessError when the frame cannot
@@ -86,6 +98,12 @@ export const filterAwarenessUpdate = (
   }
   const kept = entries.filter((entry) => allow(entry.clientId))
   if (kept.length === 0) return null
+  const clientIds = kept.map((entry) => entry.clientId)
+  // The usual frame: the sender's own entries, already under its session's identity (the app sets
+  // `user` from the session). Nothing to remove or stamp: relayed as it came, not re-encoded.
+  const stamped = (entry: AwarenessEntry): boolean =>
+    entry.state === null || isIdentity(entry.state.user, identity)
+  if (kept.length === entries.length && kept.every(stamped)) return { update, clientIds }
   const user = { id: identity.id, name: identity.name, color: identity.color }
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, kept.length)
@@ -97,8 +115,5 @@ export const filterAwarenessUpdate = (
       JSON.stringify(entry.state === null ? null : { ...entry.state, user }),
     )
   }
-  return {
-    update: encoding.toUint8Array(encoder),
-    clientIds: kept.map((entry) => entry.clientId),
-  }
+  return { update: encoding.toUint8Array(encoder), clientIds }
 }

@@ -81,6 +81,11 @@ export class RoomRegistry {
     return this.rooms.get(docId)
   }
 
+  /** The loaded rooms of one world's elements. */
+  roomsOfWorld(worldId: string): Room[] {
+    return [...this.rooms.values()].filter((room) => room.worldId === worldId)
+  }
+
   /**
    * Resolves with the element's room, with `socketId` already a member: adding the member in the
    * same tick as the load completes is what keeps an unload from slipping in between.
@@ -118,6 +123,11 @@ export class RoomRegistry {
     // may still be in flight. Acknowledge only once that is settled.
     if (updates.length === 0) return room.whenWritten()
     const updatedAt = new Date().toISOString()
+    // The room's writes may commit out of order (a failed append is retried on its own), and an
+    // update builds on what the room held when it was applied: until those writes are stored too,
+    // its row cannot be integrated from storage. So it is acknowledged only once every write in
+    // flight before it has settled as well.
+    const earlier = room.whenWritten()
     const appended = this.appendAll(room, updates, applied.fields, updatedAt)
     room.beginWrite(appended)
     try {
@@ -125,6 +135,7 @@ export class RoomRegistry {
     } finally {
       room.endWrite(appended)
     }
+    await earlier
     this.lifecycle?.committed(room, updates)
     if (applied.fields) {
       this.onIndexChange?.({ id: room.docId, worldId: room.worldId, ...applied.fields, updatedAt })
@@ -151,7 +162,7 @@ export class RoomRegistry {
               // The fields travel with the last row so the index moves with the content.
               ...(index === updates.length - 1 && fields ? { fields } : {}),
             }),
-          { logger: this.logger, docId: room.docId, stopped: () => room.doc.isDestroyed },
+          { logger: this.logger, docId: room.docId, stopped: () => room.destroyed },
         ),
       ),
     )
@@ -243,12 +254,12 @@ export class RoomRegistry {
    * nothing is lost, so it is logged and not retried here.
    */
   private async compact(room: Room): Promise<void> {
-    if (room.compacting || room.doc.isDestroyed) return
+    if (room.compacting || room.destroyed) return
     room.compacting = true
     const rows = room.rowsSinceSnapshot
     try {
       const throughSeq = this.lifecycle ? await this.lifecycle.catchUp(room) : room.committedSeq
-      if (throughSeq === undefined || room.doc.isDestroyed) return
+      if (throughSeq === undefined || room.destroyed) return
       const snapshot = room.encodeSnapshot()
       // Through the committer, so it never runs alongside an append for the same document.
       const bytesBefore = room.storedBytes

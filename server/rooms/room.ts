@@ -13,6 +13,7 @@ import {
 import { readFields, sameFields, type ElementFields } from '../../shared/element-doc.ts'
 import type { StoredDocument } from '../storage/store.ts'
 import { filterAwarenessUpdate, type AwarenessIdentity } from './awareness-filter.ts'
+import { stateVectorOfUpdate } from './state-vector.ts'
 import { findMissingDependency } from './update-dependencies.ts'
 import { STORE_ORIGIN, socketOrigin, type UpdateOrigin } from './origins.ts'
 
@@ -51,11 +52,21 @@ export interface AppliedUpdate {
   readonly echo?: Uint8Array | null
 }
 
+/** `Y.encodeStateVector` of an empty document is a single zero (no clients). */
+const isEmptyStateVector = (stateVector: Uint8Array): boolean =>
+  stateVector.byteLength === 1 && stateVector[0] === 0
+
 export class Room {
   readonly docId: string
   readonly worldId: string
-  readonly doc: Y.Doc
   readonly awareness: Awareness
+  private readonly ydoc: Y.Doc
+  /**
+   * What storage held, until it is applied to `ydoc` on the first use of `doc`. Until then a
+   * client with an empty state vector is answered from the stored snapshot bytes: a cold load
+   * costs no Yjs integration before the answer leaves, and a document only read never builds.
+   */
+  private unapplied: StoredDocument | null
   /** socket id → who it belongs to and the client ids it has used here. */
   private readonly members = new Map<string, Member>()
   /**
@@ -66,7 +77,13 @@ export class Room {
   private readonly clientOwners = new Map<number, string>()
   /** Writes of this room's updates not yet settled (committed, or given up on). */
   private readonly writes = new Set<Promise<unknown>>()
-  private fields: ElementFields
+  /**
+   * Settles once every write begun so far has settled: one link per write, so waiting for "all
+   * earlier writes" costs the same however many are in flight (each update's acknowledgement
+   * waits for it).
+   */
+  private allWritten: Promise<void> = Promise.resolve()
+  private fields: ElementFields | null = null
   /** Highest log sequence number known to be contained in `doc` (loaded or committed here). */
   committedSeq: number
   /** Log rows written since the last snapshot; decides when to compact. */
@@ -81,25 +98,41 @@ export class Room {
   constructor(docId: string, worldId: string, stored: StoredDocument) {
     this.docId = docId
     this.worldId = worldId
-    this.doc = new Y.Doc({ gc: true })
-    Y.transact(
-      this.doc,
-      () => {
-        if (stored.snapshot) Y.applyUpdate(this.doc, stored.snapshot)
-        for (const update of stored.updates) Y.applyUpdate(this.doc, update)
-      },
-      STORE_ORIGIN,
-    )
+    this.ydoc = new Y.Doc({ gc: true })
+    this.unapplied = stored
     this.committedSeq = stored.lastSeq
     this.rowsSinceSnapshot = stored.updates.length
     this.storedBytes = stored.updates.reduce(
       (sum, update) => sum + update.byteLength,
       stored.snapshot?.byteLength ?? 0,
     )
-    this.fields = readFields(this.doc)
-    this.awareness = new Awareness(this.doc)
+    // Awareness only needs the doc object (for its client id), not its content.
+    this.awareness = new Awareness(this.ydoc)
     // The server is not a participant: it must not appear as a caret.
     this.awareness.setLocalState(null)
+  }
+
+  /** The element's document, with everything storage held applied. */
+  get doc(): Y.Doc {
+    const stored = this.unapplied
+    if (stored) {
+      this.unapplied = null
+      Y.transact(
+        this.ydoc,
+        () => {
+          if (stored.snapshot) Y.applyUpdate(this.ydoc, stored.snapshot)
+          for (const update of stored.updates) Y.applyUpdate(this.ydoc, update)
+        },
+        STORE_ORIGIN,
+      )
+      this.fields = readFields(this.ydoc)
+    }
+    return this.ydoc
+  }
+
+  /** True once the room was unloaded; does not build the document. */
+  get destroyed(): boolean {
+    return this.ydoc.isDestroyed
   }
 
   get memberCount(): number {
@@ -115,11 +148,17 @@ export class Room {
    * then durable: each update is applied and its write started in the same turn.
    */
   whenWritten(): Promise<void> {
-    return Promise.allSettled([...this.writes]).then(() => {})
+    return this.allWritten
   }
 
   get currentFields(): ElementFields {
-    return this.fields
+    const doc = this.doc // applies what storage held, which sets the fields
+    return this.fields ?? readFields(doc)
+  }
+
+  /** The sockets in this room on this node (for telling the world who has the element open). */
+  memberSocketIds(): string[] {
+    return [...this.members.keys()]
   }
 
   hasMember(socketId: string): boolean {
@@ -144,6 +183,19 @@ export class Room {
     if (present.length === 0) return null
     removeAwarenessStates(this.awareness, present, socketOrigin(socketId))
     return encodeAwarenessUpdate(this.awareness, present)
+  }
+
+  /**
+   * What a joining client with `stateVector` lacks, and the server's state vector. A client that
+   * has nothing, joining before the stored document was applied, gets the stored snapshot as it
+   * is. Throws MalformedUpdateError on a bad vector.
+   */
+  joinAnswer(stateVector: Uint8Array): { update: Uint8Array; stateVector: Uint8Array } {
+    const snapshot = this.unapplied?.updates.length === 0 ? this.unapplied.snapshot : null
+    if (snapshot && isEmptyStateVector(stateVector)) {
+      return { update: snapshot, stateVector: stateVectorOfUpdate(snapshot) }
+    }
+    return { update: this.diffFor(stateVector), stateVector: this.encodeStateVector() }
   }
 
   /** Computes what a client with `stateVector` lacks. Throws MalformedUpdateError on a bad vector. */
@@ -219,7 +271,7 @@ export class Room {
     let fields: ElementFields | null = null
     if (effective) {
       const next = readFields(this.doc)
-      if (!sameFields(next, this.fields)) {
+      if (this.fields === null || !sameFields(next, this.fields)) {
         this.fields = next
         fields = next
       }
@@ -317,6 +369,11 @@ export class Room {
   /** Counts `write` as in flight until `endWrite` (called in the same turn it settles). */
   beginWrite(write: Promise<unknown>): void {
     this.writes.add(write)
+    const settled = write.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.allWritten = this.allWritten.then(() => settled)
   }
 
   endWrite(write: Promise<unknown>): void {
@@ -324,8 +381,9 @@ export class Room {
   }
 
   destroy(): void {
+    this.unapplied = null
     this.awareness.destroy()
-    this.doc.destroy()
+    this.ydoc.destroy()
     this.members.clear()
     this.clientOwners.clear()
   }

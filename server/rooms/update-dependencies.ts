@@ -20,6 +20,9 @@ const heldEnds = (doc: Y.Doc): ((client: number) => number) => {
   return (client) => Math.max(Y.getState(doc.store, client), pendingEnds.get(client) ?? 0)
 }
 
+/** An integrated struct (Item) or a garbage-collected range (GC): what an update brings. */
+type Struct = Y.Item | Y.GC
+
 /**
  * Returns a description of the first missing dependency of a decoded V1 update, or null when the
  * room holds everything it needs. Deletions count too: a deletion of structs nobody has sent yet
@@ -30,13 +33,11 @@ export const findMissingDependency = (
   { structs, ds }: ReturnType<typeof Y.decodeUpdate>,
 ): string | null => {
   const held = heldEnds(doc)
-  // What this update itself brings, per client, as it is read in order.
+  // What this update itself brings, per client, in order and without gaps.
   const brought = new Map<number, number>()
-  const has = (id: Y.ID): boolean =>
-    id.clock < held(id.client) || id.clock < (brought.get(id.client) ?? 0)
+  const queues = new Map<number, Struct[]>()
   for (const struct of structs) {
     const { client, clock } = struct.id
-    const end = clock + struct.length
     if (struct instanceof Y.Skip) continue
     const expected = Math.max(held(client), brought.get(client) ?? 0)
     // A struct the room already has is still checked: Yjs looks up its references before it
@@ -44,17 +45,66 @@ export const findMissingDependency = (
     if (clock > expected) {
       return `client ${client} starts at clock ${clock}, but only ${expected} came before`
     }
-    brought.set(client, Math.max(brought.get(client) ?? 0, end))
-    if (!(struct instanceof Y.Item)) continue
-    for (const ref of [struct.origin, struct.rightOrigin]) {
-      if (ref !== null && !has(ref))
-        return `it refers to ${ref.client}:${ref.clock}, which is unknown`
-    }
-    const parent: unknown = struct.parent
-    if (parent instanceof Y.ID && !has(parent)) {
-      return `its parent ${parent.client}:${parent.clock} is unknown`
+    brought.set(client, Math.max(brought.get(client) ?? 0, clock + struct.length))
+    const queue = queues.get(client)
+    if (queue) queue.push(struct)
+    else queues.set(client, [struct])
+  }
+  return unmetReference(held, queues) ?? unknownDeletion(held, brought, ds)
+}
+
+/** The first reference of an item to a struct neither held nor integrated before it, or null. */
+const unmetReference = (
+  held: (client: number) => number,
+  queues: Map<number, Struct[]>,
+): string | null => {
+  // Integrates the update the way Yjs does, without touching a doc: a client's items in order,
+  // each once everything it refers to is in. A struct may build on another client's struct that
+  // comes later in the same update (Yjs writes the highest client id first: two people's edits
+  // that reach the server together, through a third client); a cycle of references never
+  // integrates, and Yjs would park it as pending, so it is refused like any unknown reference.
+  const integrated = new Map<number, number>()
+  const has = (id: Y.ID): boolean =>
+    id.clock < Math.max(held(id.client), integrated.get(id.client) ?? 0)
+  const unmet = (item: Struct): Y.ID | null => {
+    if (!(item instanceof Y.Item)) return null
+    for (const ref of [item.origin, item.rightOrigin]) if (ref !== null && !has(ref)) return ref
+    const parent: unknown = item.parent
+    return parent instanceof Y.ID && !has(parent) ? parent : null
+  }
+  const next = new Map<number, number>([...queues.keys()].map((client) => [client, 0]))
+  let progress = true
+  while (progress) {
+    progress = false
+    for (const [client, queue] of queues) {
+      let index = next.get(client) ?? 0
+      while (index < queue.length && unmet(queue[index]!) === null) {
+        const item = queue[index]!
+        integrated.set(client, item.id.clock + item.length)
+        index++
+        progress = true
+      }
+      next.set(client, index)
     }
   }
+  for (const [client, queue] of queues) {
+    const stuck = queue[next.get(client) ?? 0]
+    if (!stuck) continue
+    const ref = unmet(stuck)!
+    const isParent = stuck instanceof Y.Item && ref === stuck.parent
+    return isParent
+      ? `its parent ${ref.client}:${ref.clock} is unknown`
+      : `it refers to ${ref.client}:${ref.clock}, which is unknown`
+  }
+  return null
+}
+
+/** A deletion of structs neither held nor brought, or null. */
+const unknownDeletion = (
+  held: (client: number) => number,
+  brought: Map<number, number>,
+  ds: ReturnType<typeof Y.decodeUpdate>['ds'],
+): string | null => {
   for (const [client, ranges] of ds.clients) {
     const known = Math.max(held(client), brought.get(client) ?? 0)
     const beyond = ranges.find(

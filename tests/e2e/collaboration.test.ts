@@ -112,6 +112,22 @@ describe('two people editing one element', () => {
     expectNoConsoleErrors(ada, bea)
   })
 
+  it('marks in the sidebar an element someone else has open, and clears it when they leave', async (context) => {
+    const { ada, bea, elementId } = await twoPeopleOn(context, 'Orrin')
+    const elsewhere = await createElement(server, worldId, { kind: 'location', name: 'Saltreach' })
+    // Bea moves to another element: the dot on Orrin comes from the server, not from carets.
+    await openElement(bea, server.url, { worldId, elementId: elsewhere.id }, beaAccount)
+    const dotOnOrrin = bea.page
+      .locator(`[data-testid="sidebar-element"][data-element-id="${elementId}"]`)
+      .getByTestId('presence-dot')
+    await dotOnOrrin.waitFor()
+    expect(await dotOnOrrin.getAttribute('aria-label')).toBe(`Open by ${adaAccount.username}`)
+
+    await ada.page.close()
+    await dotOnOrrin.waitFor({ state: 'detached' })
+    expectNoConsoleErrors(ada, bea)
+  })
+
   it("undoes only one's own changes", async (context) => {
     const { ada, bea } = await twoPeopleOn(context, 'Orrin')
     await focusBodyEnd(ada.page)

@@ -4,6 +4,7 @@
  * never reconnects on its own.
  */
 import { io, type Socket } from 'socket.io-client'
+import { clientWireParser } from '../../shared/wire-parser.ts'
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/protocol.ts'
 
 export type RawSocket = Socket<ServerToClientEvents, ClientToServerEvents>
@@ -18,6 +19,7 @@ export const connectRaw = (url: string, options: RawSocketOptions = {}): Promise
   new Promise((resolve, reject) => {
     const socket: RawSocket = io(url, {
       transports: ['websocket'],
+      parser: clientWireParser,
       reconnection: false,
       forceNew: true,
       ...(options.token === undefined ? {} : { auth: { token: options.token } }),

@@ -5,6 +5,7 @@
  * It signs in with an access token (tests/helpers/auth.ts), which every node of a cluster accepts.
  */
 import { io, type Socket } from 'socket.io-client'
+import { clientWireParser } from '../../shared/wire-parser.ts'
 import * as Y from 'yjs'
 import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { toUint8Array } from '../../shared/binary.ts'
@@ -47,6 +48,7 @@ export class Replica {
     const socket: ClientSocket = io(url, {
       auth: { token: this.token },
       transports: ['websocket'],
+      parser: clientWireParser,
       reconnection: false,
       forceNew: true,
     })

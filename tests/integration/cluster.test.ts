@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { io as connectSocket } from 'socket.io-client'
+import { clientWireParser } from '../../shared/wire-parser.ts'
 import * as prng from 'lib0/prng'
 import { createClient } from 'redis'
 import { afterAll, afterEach, expect, it } from 'vitest'
@@ -233,6 +234,7 @@ describeWithServices('multi-node (PostgreSQL + Redis)', services, () => {
       const subscriber = connectSocket(b!.url, {
         auth: { token: owner.token },
         transports: ['websocket'],
+        parser: clientWireParser,
         forceNew: true,
       })
       try {

@@ -14,7 +14,7 @@ import {
   MAX_AWARENESS_STATE_BYTES,
   MAX_MESSAGE_BYTES,
 } from '../../shared/limits.ts'
-import type { ElementDeleted } from '../../shared/protocol.ts'
+import type { ElementDeleted, ElementPresence } from '../../shared/protocol.ts'
 import type { CollabClient } from '../../client/collab/collab-client.ts'
 import { databaseFile } from '../../server/lifecycle/data-dir.ts'
 import type { RoomRegistry } from '../../server/rooms/room-registry.ts'
@@ -108,6 +108,8 @@ const watchWorld = (client: CollabClient, worldId: string) => {
     created: [] as ElementSummary[],
     updated: [] as ElementSummary[],
     deleted: [] as ElementDeleted[],
+    presence: [] as ElementPresence[],
+    presenceAtReset: [] as (readonly ElementPresence[])[],
   }
   const record =
     <K extends keyof typeof seen>(kind: K) =>
@@ -116,10 +118,14 @@ const watchWorld = (client: CollabClient, worldId: string) => {
       changed.emit('change')
     }
   client.subscribeWorld(worldId, {
-    reset: record('reset'),
+    reset: (elements, presence) => {
+      seen.presenceAtReset.push(presence)
+      record('reset')(elements)
+    },
     created: record('created'),
     updated: record('updated'),
     deleted: record('deleted'),
+    presence: record('presence'),
   })
   const when = (what: string, condition: () => boolean) =>
     until(what, condition, onEvent(changed, 'change'))
@@ -612,6 +618,46 @@ describe('sync over real sockets', () => {
         onEvent(editor, 'state'),
       )
       expect((await listElements(server, world.id)).map((e) => e.id)).toEqual([created.id])
+    })
+  })
+
+  describe('element presence', () => {
+    it('tells world subscribers who has which element open, and when they leave', async () => {
+      const server = await useServer()
+      const world = await createWorld(server)
+      const element = await createElement(server, world.id, { kind: 'character', name: 'Aria' })
+      const subscriber = watchWorld(useClient(server), world.id)
+      await subscriber.when('the initial index', () => subscriber.seen.reset.length > 0)
+      expect(subscriber.seen.presenceAtReset[0]).toEqual([])
+
+      const editor = useClient(server)
+      const session = editor.open(element.id)
+      await whenSynced(session)
+      const me = { id: server.user.id, name: server.user.username, color: server.user.color }
+      await subscriber.when('presence of the editor', () =>
+        subscriber.seen.presence.some((p) => p.id === element.id && p.users.length === 1),
+      )
+      expect(subscriber.seen.presence.at(-1)).toEqual({
+        id: element.id,
+        worldId: world.id,
+        users: [me],
+      })
+
+      // A second tab of the same person is still one person.
+      const secondTab = useClient(server).open(element.id)
+      await whenSynced(secondTab)
+      const late = watchWorld(useClient(server), world.id)
+      await late.when('the index with presence', () => late.seen.reset.length > 0)
+      expect(late.seen.presenceAtReset[0]).toEqual([
+        { id: element.id, worldId: world.id, users: [me] },
+      ])
+
+      session.destroy()
+      secondTab.destroy()
+      await subscriber.when('the element to be empty again', () => {
+        const last = subscriber.seen.presence.filter((p) => p.id === element.id).at(-1)
+        return last !== undefined && last.users.length === 0
+      })
     })
   })
 

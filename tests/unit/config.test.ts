@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../server/config.ts'
+import { DEFAULT_ABUSE_LIMITS } from '../../server/realtime/abuse-policy.ts'
 
 describe('loadConfig', () => {
   it('uses the documented defaults when nothing is set', () => {
@@ -35,7 +36,25 @@ describe('loadConfig', () => {
     })
   })
 
+  it('reads the abuse limits, defaulting to the built-in ones', () => {
+    expect(loadConfig({}).rateLimits).toEqual({
+      socketMessages: DEFAULT_ABUSE_LIMITS.messagesPerSocket.points,
+      addressMessages: DEFAULT_ABUSE_LIMITS.messagesPerAddress.points,
+      connections: DEFAULT_ABUSE_LIMITS.connectionsPerAddress.points,
+    })
+    expect(
+      loadConfig({
+        RATE_LIMIT_SOCKET_MESSAGES: '50000',
+        RATE_LIMIT_ADDRESS_MESSAGES: '60000',
+        RATE_LIMIT_CONNECTIONS: '5000',
+      }).rateLimits,
+    ).toEqual({ socketMessages: 50_000, addressMessages: 60_000, connections: 5000 })
+  })
+
   it.each([
+    ['RATE_LIMIT_SOCKET_MESSAGES', '0'],
+    ['RATE_LIMIT_ADDRESS_MESSAGES', 'many'],
+    ['RATE_LIMIT_CONNECTIONS', '1.5'],
     ['PORT', 'eighty'],
     ['PORT', '70000'],
     ['LOG_LEVEL', 'verbose'],

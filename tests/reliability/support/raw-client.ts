@@ -3,6 +3,7 @@
  * acknowledgement of each update (the provider only counts them).
  */
 import { io, type Socket } from 'socket.io-client'
+import { clientWireParser } from '../../../shared/wire-parser.ts'
 import * as Y from 'yjs'
 import type {
   ClientToServerEvents,
@@ -35,6 +36,7 @@ export class RawClient {
     this.socket = io(url, {
       auth: { token },
       transports: ['websocket'],
+      parser: clientWireParser,
       forceNew: true,
       reconnection: false,
     })

@@ -54,7 +54,7 @@ describe('world store', () => {
     store.open(WORLD, source)
     expect(store.loaded).toBe(false)
 
-    listener(WORLD).reset([summary('b', { name: 'Bram' }), summary('a', { name: 'Aster' })])
+    listener(WORLD).reset([summary('b', { name: 'Bram' }), summary('a', { name: 'Aster' })], [])
     expect(store.loaded).toBe(true)
     expect(store.count).toBe(2)
 
@@ -77,7 +77,10 @@ describe('world store', () => {
     const store = useWorldStore(pinia)
     const { source, listener } = fakeSource()
     store.open(WORLD, source)
-    listener(WORLD).reset([summary('a', { name: 'New', updatedAt: '2025-01-03T00:00:00.000Z' })])
+    listener(WORLD).reset(
+      [summary('a', { name: 'New', updatedAt: '2025-01-03T00:00:00.000Z' })],
+      [],
+    )
     listener(WORLD).updated(summary('a', { name: 'Old', updatedAt: '2025-01-01T00:00:00.000Z' }))
     expect(store.elements.a?.name).toBe('New')
   })
@@ -86,7 +89,7 @@ describe('world store', () => {
     const store = useWorldStore(pinia)
     const { source, listener } = fakeSource()
     store.open(WORLD, source)
-    listener(WORLD).reset([])
+    listener(WORLD).reset([], [])
     listener(WORLD).updated(summary('x', { name: 'Xan' }))
     listener(WORLD).deleted({ id: 'nope', worldId: WORLD })
     expect(Object.keys(store.elements)).toEqual(['x'])
@@ -96,11 +99,14 @@ describe('world store', () => {
     const store = useWorldStore(pinia)
     const { source, listener } = fakeSource()
     store.open(WORLD, source)
-    listener(WORLD).reset([
-      summary('1', { name: 'zephyr' }),
-      summary('2', { name: 'Amber', summary: 'A Harbour town' }),
-      summary('3', { name: 'harbour master' }),
-    ])
+    listener(WORLD).reset(
+      [
+        summary('1', { name: 'zephyr' }),
+        summary('2', { name: 'Amber', summary: 'A Harbour town' }),
+        summary('3', { name: 'harbour master' }),
+      ],
+      [],
+    )
     store.setFilter('HARBOUR')
     expect(store.groups.flatMap((group) => group.elements.map((e) => e.name))).toEqual([
       'Amber',
@@ -123,8 +129,32 @@ describe('world store', () => {
     expect(unsubscribed()).toBe(1)
     stale.created(summary('late'))
     expect(store.count).toBe(0)
-    listener(OTHER_WORLD).reset([summary('o', { worldId: OTHER_WORLD })])
+    listener(OTHER_WORLD).reset([summary('o', { worldId: OTHER_WORLD })], [])
     expect(Object.keys(store.elements)).toEqual(['o'])
+  })
+
+  it('tracks who has which element open: the list on subscribe, then presence events', () => {
+    const store = useWorldStore(pinia)
+    const { source, listener } = fakeSource()
+    store.open(WORLD, source)
+    const ada = { id: 'u-ada', name: 'ada', color: '#c32258' }
+    const bo = { id: 'u-bo', name: 'bo', color: '#22c385' }
+    listener(WORLD).reset(
+      [summary('a'), summary('b')],
+      [
+        { id: 'a', worldId: WORLD, users: [ada] },
+        { id: 'b', worldId: WORLD, users: [] },
+      ],
+    )
+    expect(store.present).toEqual({ a: [ada] })
+
+    listener(WORLD).presence?.({ id: 'b', worldId: WORLD, users: [ada, bo] })
+    expect(store.present).toEqual({ a: [ada], b: [ada, bo] })
+    listener(WORLD).presence?.({ id: 'a', worldId: WORLD, users: [] })
+    expect(store.present).toEqual({ b: [ada, bo] })
+
+    store.open(OTHER_WORLD, source)
+    expect(store.present).toEqual({})
   })
 
   it('records a refused subscription', () => {

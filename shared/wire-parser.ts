@@ -1,0 +1,79 @@
+/**
+ * The Socket.IO parser of the Loresync wire: MessagePack (`socket.io-msgpack-parser`), so an event
+ * with binary arguments travels as ONE WebSocket frame. Socket.IO's default parser sends a text
+ * header plus one more frame per binary attachment, which doubled the server's `writev` calls.
+ * The server and every client must use it; a client on the default parser cannot talk to us.
+ *
+ * Its MessagePack codec (notepack.io) has a quirk per build, so each side hands the encoder one
+ * binary form:
+ * - the browser build encodes only `ArrayBuffer` as binary (a `Uint8Array` would become a map of
+ *   indices) and decodes MessagePack `ext` values as `[type, bytes]`, not as bytes;
+ * - the Node build encodes a `Buffer` as `bin`, but any other view as an `ext` holding the view's
+ *   whole backing buffer (not just the view's bytes).
+ * Clients therefore send exact `ArrayBuffer`s (`bin` from browsers, `ext` 0 from Node, which Node
+ * decodes to an `ArrayBuffer`), and the server sends `Buffer`s (`bin`, which both builds decode).
+ * Receivers get a `Buffer` (Node) or an `ArrayBuffer` (browsers): binary.ts normalises both.
+ */
+import * as msgpack from 'socket.io-msgpack-parser'
+
+/** Turns a `Uint8Array` into the form this side's encoder writes as exactly those bytes. */
+export type BinaryForm = (bytes: Uint8Array) => unknown
+
+interface Packet {
+  readonly type: number
+  readonly nsp: string
+  readonly data?: unknown
+  readonly id?: number
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype
+
+/** `value` with every `Uint8Array` in it (arrays and plain objects, any depth) in `form`. */
+const withBinaryIn = (value: unknown, form: BinaryForm): unknown => {
+  if (value instanceof Uint8Array) return form(value)
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i]
+      const converted = withBinaryIn(item, form)
+      if (converted !== item) (copy ??= [...(value as unknown[])])[i] = converted
+    }
+    return copy ?? value
+  }
+  if (isPlainObject(value)) {
+    let copy: Record<string, unknown> | undefined
+    for (const key of Object.keys(value)) {
+      const item = value[key]
+      const converted = withBinaryIn(item, form)
+      if (converted !== item) (copy ??= { ...value })[key] = converted
+    }
+    return copy ?? value
+  }
+  return value
+}
+
+/** A Socket.IO `parser` option: MessagePack, with this side's binary form. */
+export const createWireParser = (form: BinaryForm) => {
+  const base = new msgpack.Encoder()
+  class Encoder {
+    encode(packet: Packet): unknown[] {
+      const data = withBinaryIn(packet.data, form)
+      return base.encode(
+        data === packet.data ? packet : { ...packet, data },
+      ) as unknown as unknown[]
+    }
+  }
+  return { Encoder, Decoder: msgpack.Decoder }
+}
+
+/** The bytes as an `ArrayBuffer` of exactly their length (no copy when the view owns it whole). */
+export const exactArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
+  bytes.byteOffset === 0 &&
+  bytes.byteLength === bytes.buffer.byteLength &&
+  bytes.buffer instanceof ArrayBuffer
+    ? bytes.buffer
+    : (bytes.slice().buffer as ArrayBuffer)
+
+/** The parser every client uses (browsers, Node, tests, the benchmark). */
+export const clientWireParser = createWireParser(exactArrayBuffer)
