@@ -12,10 +12,13 @@ describe('RoomRegistry.persist', () => {
     const store = openSqliteStore({ file: ':memory:', synchronous: 'normal' })
     // The first append fails once: its retry commits after the second update's append.
     let failNext = true
+    let reportFailure: () => void = () => {}
+    const firstFailed = new Promise<void>((resolve) => (reportFailure = resolve))
     const flaky: DocumentStore = Object.assign(Object.create(store) as DocumentStore, {
       appendUpdates: (entries: Parameters<DocumentStore['appendUpdates']>[0]) => {
         if (failNext) {
           failNext = false
+          reportFailure()
           return Promise.reject(new Error('injected append failure'))
         }
         return store.appendUpdates(entries)
@@ -51,8 +54,8 @@ describe('RoomRegistry.persist', () => {
     client.getText('t').insert(1, 'b')
     const order: string[] = []
     const first = registry.persist(room, room.applyClientUpdate('socket-1', updates[0]!))
-    // The first batch has failed by now; its retry waits 50 ms, the second commits at once.
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    // Once the first batch has failed, its retry waits 50 ms; the second commits before it.
+    await firstFailed
     const second = registry.persist(room, room.applyClientUpdate('socket-1', updates[1]!))
     await Promise.all([
       first.then(() => order.push('first')),
