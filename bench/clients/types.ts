@@ -1,5 +1,5 @@
 /** What a scenario sees of a client provider, whatever the library. */
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import type { ServerHandle, ServerName } from '../servers/types.ts'
 
@@ -55,4 +55,45 @@ export const whenEvent = (
     }
     on(listener)
   })
+}
+
+/** What y-websocket's and y-socket.io's providers have in common: a `sync` event and a flag. */
+export interface SyncingProvider {
+  readonly awareness: Awareness
+  readonly synced: boolean
+  on(event: 'sync', listener: () => void): unknown
+  off(event: 'sync', listener: () => void): unknown
+  destroy(): void
+}
+
+/** A connection of one provider per document, all destroyed on close. */
+export const providerPerDocument = (
+  create: (name: string, doc: Y.Doc) => SyncingProvider,
+): ClientConnection => {
+  const providers = new Set<SyncingProvider>()
+  return {
+    open(name) {
+      const doc = new Y.Doc()
+      const provider = create(name, doc)
+      providers.add(provider)
+      return {
+        doc,
+        awareness: provider.awareness,
+        whenSynced: () =>
+          whenEvent(
+            () => provider.synced,
+            (listener) => provider.on('sync', listener),
+            (listener) => provider.off('sync', listener),
+          ),
+        destroy() {
+          providers.delete(provider)
+          provider.destroy()
+        },
+      }
+    },
+    close() {
+      for (const provider of providers) provider.destroy()
+      providers.clear()
+    },
+  }
 }

@@ -46,6 +46,7 @@ export const faultyStore = (inner: DocumentStore): FaultyStore => {
     }
     try {
       if (state.plan.latencyMs > 0) {
+        // The injected slow disk itself (what the test is about), not a wait for another event.
         await new Promise((resolve) => setTimeout(resolve, state.plan.latencyMs))
       }
       if (Date.now() < state.plan.failUntil) {
