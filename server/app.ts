@@ -20,6 +20,7 @@ import { RoomRegistry } from './rooms/room-registry.ts'
 import { evictElement } from './realtime/evictions.ts'
 import type { AbuseLimits } from './realtime/abuse-policy.ts'
 import { authenticateSockets } from './realtime/socket-auth.ts'
+import { preframeBinaryBroadcasts } from './realtime/preframed-broadcasts.ts'
 import { attachHandlers, createSocketServer } from './realtime/socket-server.ts'
 import type { LoresyncServer } from './realtime/types.ts'
 import { createWorldEvents } from './realtime/world-events.ts'
@@ -148,6 +149,7 @@ const assemble = async ({
     accepting: () => !shuttingDown,
   })
   if (multiNode) io.adapter(multiNode.adapter)
+  preframeBinaryBroadcasts(io)
   sockets.io = io
   authenticateSockets(io, security.auth, security.abuse)
   const inFlight = new InFlight()
@@ -161,6 +163,7 @@ const assemble = async ({
     observer: metrics,
     inFlight,
     closing: () => shuttingDown,
+    multiNode: multiNode !== undefined,
   })
 
   let closing: Promise<void> | undefined

@@ -82,6 +82,17 @@ export interface ServerNotice {
 export interface ClientToServerEvents {
   'doc:join': (request: JoinRequest, ack: (result: JoinResult) => void) => void
   'doc:update': (docId: string, update: Uint8Array, ack: (result: AckResult) => void) => void
+  /**
+   * An update and the awareness frame made with it, as one message (an edit and the caret that
+   * moved with it). Acknowledged like `doc:update`; the awareness half is handled like
+   * `awareness:update` whether or not the update is accepted.
+   */
+  'doc:change': (
+    docId: string,
+    update: Uint8Array,
+    awareness: Uint8Array,
+    ack: (result: AckResult) => void,
+  ) => void
   'doc:update-chunk': (docId: string, chunk: UpdateChunk, ack: (result: AckResult) => void) => void
   'doc:leave': (docId: string) => void
   'awareness:update': (docId: string, update: Uint8Array) => void
@@ -91,6 +102,8 @@ export interface ClientToServerEvents {
 
 export interface ServerToClientEvents {
   'doc:update': (docId: string, update: Uint8Array) => void
+  /** Another client's update and the awareness frame that came with it. */
+  'doc:change': (docId: string, update: Uint8Array, awareness: Uint8Array) => void
   'awareness:update': (docId: string, update: Uint8Array) => void
   'doc:error': (docId: string, error: Failure['error']) => void
   /** An owner changed this socket's role in place (promoted, or owner ↔ editor); still joined. */

@@ -1,6 +1,7 @@
 /**
- * The Socket.IO parser of the Loresync wire: MessagePack (`socket.io-msgpack-parser`), so an event
- * with binary arguments travels as ONE WebSocket frame. Socket.IO's default parser sends a text
+ * The Socket.IO parser of the Loresync wire: every packet is ONE binary WebSocket frame. The hot
+ * packets (updates, awareness, `{ok: true}` acks) use the compact layout of compact-frames.ts;
+ * everything else is MessagePack (`socket.io-msgpack-parser`). Socket.IO's default parser sends a text
  * header plus one more frame per binary attachment, which doubled the server's `writev` calls.
  * The server and every client must use it; a client on the default parser cannot talk to us.
  *
@@ -15,16 +16,11 @@
  * Receivers get a `Buffer` (Node) or an `ArrayBuffer` (browsers): binary.ts normalises both.
  */
 import * as msgpack from 'socket.io-msgpack-parser'
+import { toUint8Array } from './binary.ts'
+import { decodeCompact, encodeCompact, isCompactFrame, type WirePacket } from './compact-frames.ts'
 
 /** Turns a `Uint8Array` into the form this side's encoder writes as exactly those bytes. */
 export type BinaryForm = (bytes: Uint8Array) => unknown
-
-interface Packet {
-  readonly type: number
-  readonly nsp: string
-  readonly data?: unknown
-  readonly id?: number
-}
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype
@@ -53,18 +49,29 @@ const withBinaryIn = (value: unknown, form: BinaryForm): unknown => {
   return value
 }
 
-/** A Socket.IO `parser` option: MessagePack, with this side's binary form. */
+/** A Socket.IO `parser` option: compact frames or MessagePack, with this side's binary form. */
 export const createWireParser = (form: BinaryForm) => {
   const base = new msgpack.Encoder()
   class Encoder {
-    encode(packet: Packet): unknown[] {
+    encode(packet: WirePacket): unknown[] {
+      const compact = encodeCompact(packet)
+      if (compact) return [form(compact)]
       const data = withBinaryIn(packet.data, form)
       return base.encode(
         data === packet.data ? packet : { ...packet, data },
       ) as unknown as unknown[]
     }
   }
-  return { Encoder, Decoder: msgpack.Decoder }
+  class Decoder extends msgpack.Decoder {
+    override add(frame: unknown): void {
+      const bytes = typeof frame === 'string' ? null : toUint8Array(frame)
+      // A malformed compact frame throws like malformed MessagePack does: Socket.IO closes the
+      // connection that sent it.
+      if (bytes && isCompactFrame(bytes)) this.emit('decoded', decodeCompact(bytes))
+      else super.add(frame)
+    }
+  }
+  return { Encoder, Decoder }
 }
 
 /** The bytes as an `ArrayBuffer` of exactly their length (no copy when the view owns it whole). */

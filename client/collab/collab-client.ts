@@ -37,6 +37,11 @@ export class CollabClient extends ObservableV2<ClientEvents> {
     socket.on('connect_error', this.handleConnectError)
     socket.io.on('reconnect_attempt', this.handleReconnectAttempt)
     socket.on('doc:update', (docId, update) => this.sessions.get(docId)?.applyRemoteUpdate(update))
+    socket.on('doc:change', (docId, update, awareness) => {
+      const session = this.sessions.get(docId)
+      session?.applyRemoteUpdate(update)
+      session?.applyRemoteAwareness(awareness)
+    })
     socket.on('awareness:update', (docId, update) =>
       this.sessions.get(docId)?.applyRemoteAwareness(update),
     )

@@ -5,6 +5,8 @@
  *   1. `doc:join {docId, stateVector}` → the server answers with what we lack and its state vector;
  *   2. we apply its update, then send what the server lacks as one `doc:update` (chunked if large);
  *   3. from then on, each local update is sent as it happens and counted until acknowledged.
+ *      Everything changed in one task (an edit and the caret that moved with it) leaves together
+ *      at the end of that task, as one `doc:change` message.
  * Offline, nothing is queued: the next handshake carries every local change in one diff.
  */
 import * as Y from 'yjs'
@@ -68,6 +70,12 @@ export class ElementSession extends ObservableV2<SessionEvents> {
   private handshakePending = false
   private current: SessionState = { synced: false, unsyncedChanges: 0, role: null, error: null }
   private destroyed = false
+  /** Local updates of this task, sent together by `flush` (a microtask), and their epoch. */
+  private outgoingUpdates: Uint8Array[] = []
+  private outgoingEpoch = 0
+  /** Awareness client ids changed in this task, sent by the same `flush`. */
+  private readonly outgoingAwareness = new Set<number>()
+  private flushQueued = false
 
   constructor({ docId, socket, doc, onDestroy }: ElementSessionOptions) {
     super()
@@ -196,6 +204,8 @@ export class ElementSession extends ObservableV2<SessionEvents> {
     if (this.destroyed) return
     if (this.joined) {
       removeAwarenessStates(this.awareness, [this.doc.clientID], 'local')
+      // What this task changed goes out before the leave (a flush queued later finds nothing).
+      this.flush()
       this.socket.emit('doc:leave', this.docId)
     }
     this.destroyed = true
@@ -258,10 +268,10 @@ export class ElementSession extends ObservableV2<SessionEvents> {
     this.setState({ unsyncedChanges: this.unacked })
     // Before the handshake completes, the handshake diff will carry this update.
     if (!this.joined || this.current.role === 'viewer') return
-    this.sendUpdate(this.epoch, update, (ok) => {
-      if (ok) this.unacked = Math.max(0, this.unacked - 1)
-      this.setState({ unsyncedChanges: this.unacked })
-    })
+    if (this.outgoingEpoch !== this.epoch) this.outgoingUpdates = []
+    this.outgoingEpoch = this.epoch
+    this.outgoingUpdates.push(update)
+    this.queueFlush()
   }
 
   private readonly handleAwarenessChange = (
@@ -269,20 +279,62 @@ export class ElementSession extends ObservableV2<SessionEvents> {
     origin: unknown,
   ): void => {
     if (origin === REMOTE_ORIGIN || !this.joined) return
-    this.sendAwareness([...change.added, ...change.updated, ...change.removed])
+    for (const ids of [change.added, change.updated, change.removed]) {
+      for (const id of ids) this.outgoingAwareness.add(id)
+    }
+    this.queueFlush()
   }
 
-  private sendAwareness(clients: number[]): void {
-    this.socket.emit('awareness:update', this.docId, encodeAwarenessUpdate(this.awareness, clients))
+  private queueFlush(): void {
+    if (this.flushQueued) return
+    this.flushQueued = true
+    queueMicrotask(() => {
+      this.flushQueued = false
+      this.flush()
+    })
+  }
+
+  /**
+   * Sends what this task changed: its updates (merged) and its awareness frame, as one
+   * `doc:change` when there are both. Updates of an older connection are dropped: the handshake
+   * of the newer one already carries them.
+   */
+  private flush(): void {
+    const updates = this.outgoingEpoch === this.epoch ? this.outgoingUpdates : []
+    this.outgoingUpdates = []
+    const clients = [...this.outgoingAwareness]
+    this.outgoingAwareness.clear()
+    if (this.destroyed || !this.joined) return
+    const awareness = clients.length > 0 ? encodeAwarenessUpdate(this.awareness, clients) : null
+    if (updates.length === 0) {
+      if (awareness) this.socket.emit('awareness:update', this.docId, awareness)
+      return
+    }
+    const update = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates)
+    const settle = (ok: boolean): void => {
+      if (ok) this.unacked = Math.max(0, this.unacked - updates.length)
+      this.setState({ unsyncedChanges: this.unacked })
+    }
+    if (awareness && update.byteLength <= CHUNK_BYTES) {
+      const epoch = this.epoch
+      this.socket.emit('doc:change', this.docId, update, awareness, (result: AckResult) =>
+        this.settleSend(epoch, result, settle),
+      )
+      return
+    }
+    this.sendUpdate(this.epoch, update, settle)
+    if (awareness) this.socket.emit('awareness:update', this.docId, awareness)
+  }
+
+  private settleSend(epoch: number, result: AckResult, done: (ok: boolean) => void): void {
+    if (epoch !== this.epoch || this.destroyed) return
+    if (!result.ok) this.setState({ error: result.error })
+    done(result.ok)
   }
 
   /** Sends one update, in chunks when it is too large for one message. */
   private sendUpdate(epoch: number, update: Uint8Array, done: (ok: boolean) => void): void {
-    const finish = (result: AckResult): void => {
-      if (epoch !== this.epoch || this.destroyed) return
-      if (!result.ok) this.setState({ error: result.error })
-      done(result.ok)
-    }
+    const finish = (result: AckResult): void => this.settleSend(epoch, result, done)
     if (update.byteLength <= CHUNK_BYTES) {
       this.socket.emit('doc:update', this.docId, update, finish)
       return

@@ -1,23 +1,68 @@
 /**
  * `awareness:update`: presence takes the same road as document updates without the log. Only the
- * entries for awareness ids this socket owns are applied and relayed.
+ * entries for awareness ids this socket owns are applied and relayed. `acceptAwareness` is also
+ * the awareness half of `doc:change` (doc-handlers.ts).
  */
 import { MAX_AWARENESS_BYTES } from '../../shared/limits.ts'
 import { docRoom } from '../../shared/protocol.ts'
 import { MalformedAwarenessError, OversizedAwarenessError } from '../rooms/awareness-filter.ts'
+import type { Room } from '../rooms/room.ts'
 import type { RealtimeContext } from './context.ts'
 import { guarded } from './boundary.ts'
 import type { LoresyncSocket } from './types.ts'
 import { checkBinary, checkId } from './validate.ts'
 
+/**
+ * Applies one awareness frame from `socket` to `room` (a room it has joined) and returns the frame
+ * to relay to the others, or null when nothing is left to relay. A refused frame is answered with
+ * `doc:error` and counted as an offence; it never throws for bad input.
+ */
+export const acceptAwareness = (
+  socket: LoresyncSocket,
+  { logger, observer }: RealtimeContext,
+  room: Room,
+  rawUpdate: unknown,
+): Uint8Array | null => {
+  const { guard, principal } = socket.data
+  const { docId } = room
+  const update = checkBinary(rawUpdate, 'awareness update', MAX_AWARENESS_BYTES)
+  if (!update.ok) {
+    guard.offence()
+    observer.rejected(update.error.code)
+    socket.emit('doc:error', docId, update.error)
+    return null
+  }
+  try {
+    return room.applyClientAwareness(socket.id, update.value, {
+      id: principal.user.id,
+      name: principal.user.username,
+      color: principal.user.color,
+    })
+  } catch (error) {
+    if (error instanceof OversizedAwarenessError) {
+      guard.offence()
+      observer.rejected('too-large')
+      socket.emit('doc:error', docId, { code: 'too-large', message: error.message })
+      return null
+    }
+    if (!(error instanceof MalformedAwarenessError)) throw error
+    guard.offence()
+    logger.info({ socketId: socket.id, docId }, 'malformed awareness refused')
+    observer.rejected('malformed-update')
+    socket.emit('doc:error', docId, { code: 'malformed-update', message: error.message })
+    return null
+  }
+}
+
 export const registerAwarenessHandlers = (
   socket: LoresyncSocket,
-  { registry, logger, observer }: RealtimeContext,
+  context: RealtimeContext,
 ): void => {
+  const { registry, logger, observer } = context
   socket.on(
     'awareness:update',
     guarded(logger, 'awareness:update', async (rawDocId: unknown, rawUpdate: unknown) => {
-      const { guard, principal } = socket.data
+      const { guard } = socket.data
       // Over the rate, presence is simply dropped (there is no ack to answer); it is an offence.
       if (!(await guard.admit())) return
       const docId = checkId(rawDocId, 'docId')
@@ -33,33 +78,8 @@ export const registerAwarenessHandlers = (
         observer.rejected('not-joined')
         return
       }
-      const update = checkBinary(rawUpdate, 'awareness update', MAX_AWARENESS_BYTES)
-      if (!update.ok) {
-        guard.offence()
-        observer.rejected(update.error.code)
-        socket.emit('doc:error', docId.value, update.error)
-        return
-      }
-      try {
-        const relayed = room.applyClientAwareness(socket.id, update.value, {
-          id: principal.user.id,
-          name: principal.user.username,
-          color: principal.user.color,
-        })
-        if (relayed) socket.to(docRoom(docId.value)).emit('awareness:update', docId.value, relayed)
-      } catch (error) {
-        if (error instanceof OversizedAwarenessError) {
-          guard.offence()
-          observer.rejected('too-large')
-          socket.emit('doc:error', docId.value, { code: 'too-large', message: error.message })
-          return
-        }
-        if (!(error instanceof MalformedAwarenessError)) throw error
-        guard.offence()
-        logger.info({ socketId: socket.id, docId: docId.value }, 'malformed awareness refused')
-        observer.rejected('malformed-update')
-        socket.emit('doc:error', docId.value, { code: 'malformed-update', message: error.message })
-      }
+      const relayed = acceptAwareness(socket, context, room, rawUpdate)
+      if (relayed) socket.to(docRoom(docId.value)).emit('awareness:update', docId.value, relayed)
     }),
   )
 }

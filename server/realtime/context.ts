@@ -35,11 +35,14 @@ export interface RealtimeContext {
   readonly access: WorldAccess
   /** Rate limits, offence counting and size caps. */
   readonly abuse: AbusePolicy
+  /** True when rooms span several nodes (Redis adapter): changes the relay (doc-handlers.ts). */
+  readonly multiNode: boolean
 }
 
 /** What the composition root passes in; the optional parts default to no metrics, never closing. */
-export type RealtimeWiring = Omit<RealtimeContext, 'observer' | 'inFlight' | 'closing' | 'abuse'> &
-  Partial<Pick<RealtimeContext, 'observer' | 'inFlight' | 'closing' | 'abuse'>>
+type Defaulted = 'observer' | 'inFlight' | 'closing' | 'abuse' | 'multiNode'
+export type RealtimeWiring = Omit<RealtimeContext, Defaulted> &
+  Partial<Pick<RealtimeContext, Defaulted>>
 
 const NO_OBSERVER: RealtimeObserver = {
   updateReceived: () => {},
@@ -53,4 +56,5 @@ export const realtimeContext = (wiring: RealtimeWiring): RealtimeContext => ({
   inFlight: wiring.inFlight ?? new InFlight(),
   closing: wiring.closing ?? (() => false),
   abuse: wiring.abuse ?? new AbusePolicy(),
+  multiNode: wiring.multiNode ?? false,
 })

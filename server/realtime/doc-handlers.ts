@@ -8,6 +8,7 @@ import { docRoom, type AckResult, type JoinResult } from '../../shared/protocol.
 import { canWrite } from '../../shared/roles.ts'
 import { ForgedIdentityError, MalformedUpdateError, type Room } from '../rooms/room.ts'
 import { ElementNotFoundError } from '../rooms/room-registry.ts'
+import { acceptAwareness } from './awareness-handlers.ts'
 import { announcePresence } from './element-presence.ts'
 import { ChunkAssembler } from './chunk-assembler.ts'
 import type { RealtimeContext } from './context.ts'
@@ -52,19 +53,44 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
   }
 
   /**
-   * Applies, broadcasts, persists, then acknowledges. `receivedAt` is when the message (or its
-   * last chunk) arrived. The whole path is tracked in `inFlight`, so a graceful shutdown closes
-   * the connection only after the acknowledgement has been handed to the socket.
+   * Relays to the others in the room. An update and the awareness frame that came with it travel
+   * as one `doc:change` (one frame per recipient instead of two) — on a single node only: with
+   * several nodes, updates reach other nodes' clients after commit (cluster/peer-sync.ts) while
+   * awareness goes through the adapter at once, so there they stay two events.
+   */
+  const relay = (docId: string, update: Uint8Array | null, awareness: Uint8Array | null): void => {
+    const room = docRoom(docId)
+    if (update && awareness && !context.multiNode) {
+      socket.to(room).emit('doc:change', docId, update, awareness)
+      return
+    }
+    // This node's clients only. With several nodes, the others send it to theirs once it is
+    // committed and their rooms hold it (cluster/peer-sync.ts): a client never sees an edit its
+    // own node lacks, so its next update never builds on something its node would refuse.
+    if (update) socket.to(room).local.emit('doc:update', docId, update)
+    if (awareness) socket.to(room).emit('awareness:update', docId, awareness)
+  }
+
+  /**
+   * Applies, broadcasts (with `awareness`, the frame relayed along with it, if any), persists,
+   * then acknowledges. `receivedAt` is when the message (or its last chunk) arrived. The whole
+   * path is tracked in `inFlight`, so a graceful shutdown closes the connection only after the
+   * acknowledgement has been handed to the socket.
    */
   const applyIncoming = (
     room: Room,
     update: Uint8Array,
     reply: Reply<AckResult>,
     receivedAt: number,
+    awareness: Uint8Array | null = null,
   ): void => {
+    const refuse = (failure: Failure): void => {
+      relay(room.docId, null, awareness)
+      reply(failure)
+    }
     if (room.storedBytes + update.byteLength > limits.maxDocumentBytes) {
       const limit = limits.maxDocumentBytes
-      reply(fail('too-large', `element ${room.docId} is at its size limit (${limit} bytes)`))
+      refuse(fail('too-large', `element ${room.docId} is at its size limit (${limit} bytes)`))
       return
     }
     let applied
@@ -73,23 +99,18 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
     } catch (error) {
       if (error instanceof MalformedUpdateError) {
         log.info({ docId: room.docId, reason: error.message }, 'malformed update refused')
-        reply(fail('malformed-update', `the update was refused: ${error.message}`))
+        refuse(fail('malformed-update', `the update was refused: ${error.message}`))
         return
       }
       if (error instanceof ForgedIdentityError) {
         log.warn({ docId: room.docId, reason: error.message }, 'forged client id refused')
-        reply(fail('forbidden', `the update was refused: ${error.message}`))
+        refuse(fail('forbidden', `the update was refused: ${error.message}`))
         return
       }
       throw error
     }
     observer.updateReceived()
-    if (applied.effective) {
-      // This node's clients only. With several nodes, the others send it to theirs once it is
-      // committed and their rooms hold it (cluster/peer-sync.ts): a client never sees an edit its
-      // own node lacks, so its next update never builds on something its node would refuse.
-      socket.to(docRoom(room.docId)).local.emit('doc:update', room.docId, applied.effective)
-    }
+    relay(room.docId, applied.effective ?? null, awareness)
     // Only what the server's doc added on its own (formatting cleanup) goes back to the sender.
     if (applied.echo) socket.emit('doc:update', room.docId, applied.echo)
     void inFlight.track(
@@ -172,23 +193,53 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
     }),
   )
 
+  /**
+   * `doc:update`, and `doc:change` when `withAwareness` holds the awareness half (the caret that
+   * moved with the edit): that half is handled like `awareness:update`, the update like
+   * `doc:update`, each accepted or refused on its own.
+   */
+  const receiveUpdate = async (
+    rawDocId: unknown,
+    rawUpdate: unknown,
+    ack: unknown,
+    withAwareness: { readonly raw: unknown } | null,
+  ): Promise<void> => {
+    const receivedAt = performance.now()
+    const reply = replyTo<AckResult>(ack)
+    if (!(await guard.admit())) return reply(fail('rate-limited', TOO_FAST))
+    if (context.closing()) return reply(fail('unavailable', RESTARTING))
+    const docId = checkId(rawDocId, 'docId')
+    if (!docId.ok) return reply(docId)
+    const update = checkBinary(rawUpdate, 'update', MAX_MESSAGE_BYTES)
+    if (!update.ok) return reply(update)
+    const room = joinedRoom(docId.value)
+    if ('ok' in room) return reply(room)
+    const awareness = withAwareness
+      ? acceptAwareness(socket, context, room, withAwareness.raw)
+      : null
+    const refusal = writeRefusal(docId.value)
+    if (refusal) {
+      relay(docId.value, null, awareness)
+      return reply(refusal)
+    }
+    applyIncoming(room, update.value, reply, receivedAt, awareness)
+  }
+
   socket.on(
     'doc:update',
-    guarded(log, 'doc:update', async (rawDocId: unknown, rawUpdate: unknown, ack: unknown) => {
-      const receivedAt = performance.now()
-      const reply = replyTo<AckResult>(ack)
-      if (!(await guard.admit())) return reply(fail('rate-limited', TOO_FAST))
-      if (context.closing()) return reply(fail('unavailable', RESTARTING))
-      const docId = checkId(rawDocId, 'docId')
-      if (!docId.ok) return reply(docId)
-      const update = checkBinary(rawUpdate, 'update', MAX_MESSAGE_BYTES)
-      if (!update.ok) return reply(update)
-      const room = joinedRoom(docId.value)
-      if ('ok' in room) return reply(room)
-      const refusal = writeRefusal(docId.value)
-      if (refusal) return reply(refusal)
-      applyIncoming(room, update.value, reply, receivedAt)
-    }),
+    guarded(log, 'doc:update', (rawDocId: unknown, rawUpdate: unknown, ack: unknown) =>
+      receiveUpdate(rawDocId, rawUpdate, ack, null),
+    ),
+  )
+
+  socket.on(
+    'doc:change',
+    guarded(
+      log,
+      'doc:change',
+      (rawDocId: unknown, rawUpdate: unknown, rawAwareness: unknown, ack: unknown) =>
+        receiveUpdate(rawDocId, rawUpdate, ack, { raw: rawAwareness }),
+    ),
   )
 
   socket.on(
