@@ -85,6 +85,9 @@ export const createSecurity = (options: SecurityOptions): Security => {
   })
   const access = new WorldAccess({
     accounts,
+    // One process on its own SQLite file (the data folder is locked) sees every membership change
+    // itself; with PostgreSQL other nodes make them too.
+    localMemberships: config.databaseUrl === null && options.accounts === undefined,
     onMembershipChanged: (worldId, userId, role) => {
       const io = options.io()
       const registry = options.registry()

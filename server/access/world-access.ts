@@ -9,6 +9,13 @@
  *
  * Every change of membership is reported through `onMembershipChanged`, which the realtime layer
  * uses to apply it to open sockets at once.
+ *
+ * Membership marks: when every change goes through this object (one process on its own SQLite
+ * file), a read of someone's access stays true until a change is reported, so a caller that read
+ * it at `membershipMark()` can skip a second read while `unchangedSince(mark)` holds (a socket
+ * joining an element checks access before and after loading it; see doc-handlers.ts). With
+ * PostgreSQL other nodes change memberships without telling this one: marks vouch for nothing and
+ * every check reads.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { CreateWorldBody, Member, World } from '../../shared/api.ts'
@@ -28,6 +35,11 @@ export interface WorldAccessOptions {
   readonly accounts: AccountStore
   /** A member was added, changed role (role set) or removed (role undefined). */
   readonly onMembershipChanged?: (worldId: string, userId: string, role: Role | undefined) => void
+  /**
+   * True when no one else changes memberships in `accounts` (one process, its own SQLite file):
+   * membership marks may then vouch for earlier reads. Default false, the safe answer.
+   */
+  readonly localMemberships?: boolean
 }
 
 export interface CreatedInvite {
@@ -43,14 +55,44 @@ export const hashInviteToken = (token: string): string =>
 
 export class WorldAccess {
   private readonly accounts: AccountStore
+  private readonly localMemberships: boolean
+  /** Membership changes made through this object so far: what a mark is. */
+  private changes = 0
 
   constructor(private readonly options: WorldAccessOptions) {
     this.accounts = options.accounts
+    this.localMemberships = options.localMemberships ?? false
+  }
+
+  /**
+   * A mark to take (synchronously) before reading someone's access; null when memberships also
+   * change elsewhere, so no mark can vouch for a read.
+   */
+  membershipMark(): number | null {
+    return this.localMemberships ? this.changes : null
+  }
+
+  /**
+   * True when no membership changed since `mark` was taken: a read begun after taking it is still
+   * the truth. A change is counted in the same turn it is reported (after its write committed),
+   * so a caller that acts on a true answer in the turn it asked either saw the change in its read
+   * or is reported it after the act (the realtime layer then applies it to what was joined).
+   */
+  unchangedSince(mark: number | null): boolean {
+    return mark !== null && this.localMemberships && mark === this.changes
+  }
+
+  /** Counts a committed membership change, then reports it. */
+  private changed(worldId: string, userId: string, role: Role | undefined): void {
+    this.changes++
+    this.options.onMembershipChanged?.(worldId, userId, role)
   }
 
   async createWorld(ownerId: string, body: CreateWorldBody): Promise<World> {
     const record = { id: randomUUID(), name: body.name, createdAt: new Date().toISOString() }
     await this.accounts.createWorldWithOwner(record, ownerId)
+    // A membership too (its owner), though of a world no one can have open yet.
+    this.changes++
     return { ...record, role: 'owner' }
   }
 
@@ -87,19 +129,19 @@ export class WorldAccess {
     const user = await this.accounts.getUserByName(username.toLowerCase())
     if (!user) return 'no-such-user'
     if (!(await this.accounts.addMemberIfAbsent(worldId, user.id, role))) return 'already-member'
-    this.options.onMembershipChanged?.(worldId, user.id, role)
+    this.changed(worldId, user.id, role)
     return 'added'
   }
 
   async changeRole(worldId: string, userId: string, role: Role): Promise<MemberChange> {
     const result = await this.accounts.changeRole(worldId, userId, role)
-    if (result === 'changed') this.options.onMembershipChanged?.(worldId, userId, role)
+    if (result === 'changed') this.changed(worldId, userId, role)
     return result
   }
 
   async removeMember(worldId: string, userId: string): Promise<MemberChange> {
     const result = await this.accounts.removeMember(worldId, userId)
-    if (result === 'changed') this.options.onMembershipChanged?.(worldId, userId, undefined)
+    if (result === 'changed') this.changed(worldId, userId, undefined)
     return result
   }
 
@@ -127,7 +169,7 @@ export class WorldAccess {
     const invite = await this.accounts.getInvite(hashInviteToken(token), new Date().toISOString())
     if (!invite) return undefined
     if (await this.accounts.addMemberIfAbsent(invite.worldId, userId, invite.role)) {
-      this.options.onMembershipChanged?.(invite.worldId, userId, invite.role)
+      this.changed(invite.worldId, userId, invite.role)
     }
     return this.getWorld(invite.worldId, userId)
   }

@@ -140,10 +140,11 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
       const vector = checkBinary(request.stateVector, 'stateVector', MAX_MESSAGE_BYTES)
       if (!vector.ok) return reply(vector)
       const userId = socket.data.principal.user.id
+      const { access } = context
       // Checked before anything is loaded: a non-member costs the server nothing.
-      if ((await context.access.elementAccess(docId.value, userId))?.role === undefined) {
-        return reply(noAccess(docId.value))
-      }
+      let mark = access.membershipMark()
+      const before = await access.elementAccess(docId.value, userId)
+      if (before?.role === undefined) return reply(noAccess(docId.value))
       if (!socket.data.docs.has(docId.value) && socket.data.docs.size >= limits.maxOpenDocuments) {
         return reply(
           fail('rate-limited', `at most ${limits.maxOpenDocuments} elements may be open at once`),
@@ -151,7 +152,7 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
       }
       let room: Room
       try {
-        room = await registry.join(docId.value, socket.id, userId)
+        room = await registry.join(docId.value, socket.id, userId, before.worldId)
       } catch (error) {
         if (error instanceof ElementNotFoundError) {
           return reply(fail('not-found', `element ${docId.value} does not exist`))
@@ -160,8 +161,25 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
         return reply(fail('unavailable', 'the element could not be loaded; try again'))
       }
       // Checked again now that the room is loaded: a membership change that landed meanwhile found
-      // no joined document to act on.
-      const role = (await context.access.elementAccess(docId.value, userId))?.role
+      // no joined document to act on. Where this process sees every change (one node on SQLite),
+      // the first answer stands unless a change was reported since it was read; otherwise (or when
+      // one was) it is read again. The answer is acted on in the turn it is known current (no
+      // await until the document is joined below): a change reported after that is applied to it.
+      // (Three reads at most: if memberships changed during every one of them, the join is
+      // refused as `unavailable` and the client tries again, rather than act on a stale answer.)
+      let current: Awaited<ReturnType<typeof access.elementAccess>> = before
+      let settled = access.unchangedSince(mark)
+      for (let reads = 0; !settled && reads < 3; reads++) {
+        mark = access.membershipMark()
+        current = await access.elementAccess(docId.value, userId)
+        // Changes also come from other nodes (mark null): one read, as it always was.
+        settled = mark === null || access.unchangedSince(mark)
+      }
+      if (!settled) {
+        if (!socket.data.docs.has(docId.value)) registry.leave(room, socket.id)
+        return reply(fail('unavailable', 'memberships are changing; try again'))
+      }
+      const role = current?.role
       if (socket.disconnected || role === undefined) {
         if (!socket.data.docs.has(docId.value)) registry.leave(room, socket.id)
         return socket.disconnected ? undefined : reply(noAccess(docId.value))
@@ -189,7 +207,7 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
         stateVector: answer.stateVector,
         awareness: room.encodeAwareness(),
       })
-      announcePresence(context.io, room)
+      announcePresence(context.io, room, { multiNode: context.multiNode })
     }),
   )
 
@@ -275,7 +293,7 @@ export const registerDocHandlers = (socket: LoresyncSocket, context: RealtimeCon
     if (!room) return
     const removal = registry.leave(room, socket.id)
     if (removal) context.io.to(docRoom(docId)).emit('awareness:update', docId, removal)
-    announcePresence(context.io, room)
+    announcePresence(context.io, room, { multiNode: context.multiNode })
   }
 
   socket.data.leaveDocument = leaveDoc

@@ -88,16 +88,18 @@ export class RoomRegistry {
 
   /**
    * Resolves with the element's room, with `socketId` already a member: adding the member in the
-   * same tick as the load completes is what keeps an unload from slipping in between.
+   * same tick as the load completes is what keeps an unload from slipping in between. `worldId`,
+   * when the caller already read it (an access check), spares a load its element read: an
+   * element never changes world, and the load still finds out when it no longer exists.
    */
-  async join(docId: string, socketId: string, userId?: string): Promise<Room> {
-    const room = await this.acquire(docId)
+  async join(docId: string, socketId: string, userId?: string, worldId?: string): Promise<Room> {
+    const room = await this.acquire(docId, worldId)
     if (this.rooms.get(docId) === room) {
       room.addMember(socketId, userId)
       return room
     }
     // The room was closed between load and now (element deleted): start over.
-    return this.join(docId, socketId, userId)
+    return this.join(docId, socketId, userId, worldId)
   }
 
   /** Removes a member; unloads the room when nobody is left. Returns the awareness removal frame. */
@@ -193,29 +195,30 @@ export class RoomRegistry {
     await Promise.all([...this.closing.values()])
   }
 
-  private async acquire(docId: string): Promise<Room> {
+  private async acquire(docId: string, worldId?: string): Promise<Room> {
     const closing = this.closing.get(docId)
     if (closing) await closing
     const existing = this.rooms.get(docId)
     if (existing) return existing
     let pending = this.loading.get(docId)
     if (!pending) {
-      pending = this.load(docId).finally(() => this.loading.delete(docId))
+      pending = this.load(docId, worldId).finally(() => this.loading.delete(docId))
       this.loading.set(docId, pending)
     }
     return pending
   }
 
-  private async load(docId: string): Promise<Room> {
+  private async load(docId: string, knownWorldId?: string): Promise<Room> {
     if (this.shuttingDown) throw new Error('the server is shutting down')
     try {
       await this.lifecycle?.beforeLoad(docId)
-      const [element, stored] = await Promise.all([
-        this.store.getElement(docId),
+      const [worldId, stored] = await Promise.all([
+        knownWorldId ?? this.store.getElement(docId).then((element) => element?.worldId),
+        // Undefined when the element does not exist (any more).
         this.store.loadDocument(docId),
       ])
-      if (!element || !stored) throw new ElementNotFoundError(`element ${docId} does not exist`)
-      const room = new Room(docId, element.worldId, stored)
+      if (!worldId || !stored) throw new ElementNotFoundError(`element ${docId} does not exist`)
+      const room = new Room(docId, worldId, stored)
       this.rooms.set(docId, room)
       this.lifecycle?.loaded(room)
       return room
