@@ -8,6 +8,7 @@ import type { Socket } from 'socket.io'
 import type { ErrorCode } from '../../shared/errors.ts'
 import type { AuthService } from '../auth/auth-service.ts'
 import { ACCESS_COOKIE, readCookie } from '../auth/cookies.ts'
+import { PrincipalCache } from '../auth/principal-cache.ts'
 import type { AbusePolicy } from './abuse-policy.ts'
 import type { LoresyncServer } from './types.ts'
 
@@ -30,6 +31,7 @@ export const authenticateSockets = (
   auth: AuthService,
   abuse: AbusePolicy,
 ): void => {
+  const principals = new PrincipalCache()
   io.use((socket, next) => {
     const refuse = (error: HandshakeRefusal): void => {
       next(error)
@@ -53,7 +55,7 @@ export const authenticateSockets = (
           ),
         )
       }
-      socket.data.principal = principal
+      socket.data.principal = principals.intern(principal)
       next()
     }
     check().catch(() =>

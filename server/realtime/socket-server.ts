@@ -8,10 +8,11 @@ import { MAX_MESSAGE_BYTES } from '../../shared/limits.ts'
 import { createWireParser } from '../../shared/wire-parser.ts'
 import { registerAwarenessHandlers } from './awareness-handlers.ts'
 import { realtimeContext, type RealtimeWiring } from './context.ts'
+import { releaseHandshake } from './handshake-release.ts'
 import { registerDocHandlers } from './doc-handlers.ts'
 import { isOriginAllowed } from './origin-policy.ts'
 import type { LoresyncServer, LoresyncSocket } from './types.ts'
-import { registerWorldHandlers } from './world-handlers.ts'
+import { worldHandlers } from './world-handlers.ts'
 
 export interface SocketServerOptions {
   readonly corsOrigins: readonly string[]
@@ -51,6 +52,7 @@ const clientAddress = (socket: LoresyncSocket): string =>
 
 export const attachHandlers = (wiring: RealtimeWiring): void => {
   const context = realtimeContext(wiring)
+  const registerWorldHandlers = worldHandlers(context)
   context.io.on('connection', (socket) => {
     // Authentication (socket-auth.ts) runs before 'connection'; a socket that reaches this point
     // without a principal was let in by mistake and gets nothing.
@@ -58,12 +60,12 @@ export const attachHandlers = (wiring: RealtimeWiring): void => {
       socket.disconnect(true)
       return
     }
+    releaseHandshake(socket)
     socket.data.docs = new Set()
     socket.data.roles = new Map()
-    socket.data.worlds = new Set()
     socket.data.guard = context.abuse.forSocket(socket, clientAddress(socket))
     registerDocHandlers(socket, context)
     registerAwarenessHandlers(socket, context)
-    registerWorldHandlers(socket, context)
+    registerWorldHandlers(socket)
   })
 }

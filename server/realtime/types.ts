@@ -12,8 +12,8 @@ export interface SocketData {
   docs: Set<string>
   /** The role held in each joined element, kept current when memberships change. */
   roles: Map<string, Role>
-  /** The worlds whose element index this socket is subscribed to. */
-  worlds: Set<string>
+  /** The worlds whose element index this socket is subscribed to; unset until the first one. */
+  worlds?: Set<string>
   guard: SocketGuard
   /** Takes the socket out of one element (room, awareness, role, chunked transfers). */
   leaveDocument: (docId: string) => void

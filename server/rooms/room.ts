@@ -5,14 +5,15 @@
  */
 import * as Y from 'yjs'
 import {
-  Awareness,
   applyAwarenessUpdate,
   encodeAwarenessUpdate,
   removeAwarenessStates,
+  type Awareness,
 } from 'y-protocols/awareness'
 import { readFields, sameFields, type ElementFields } from '../../shared/element-doc.ts'
 import type { StoredDocument } from '../storage/store.ts'
 import { filterAwarenessUpdate, type AwarenessIdentity } from './awareness-filter.ts'
+import { createRoomAwareness, releaseAwareness } from './room-awareness.ts'
 import { stateVectorOfUpdate } from './state-vector.ts'
 import { findMissingDependency } from './update-dependencies.ts'
 import { STORE_ORIGIN, socketOrigin, type UpdateOrigin } from './origins.ts'
@@ -42,9 +43,15 @@ export class ForgedIdentityError extends Error {
 interface Member {
   /** Whose socket it is: a person's sockets may hand client ids to each other (a reconnect). */
   readonly userId: string
-  /** Yjs / awareness client ids this socket has used in this room. */
-  readonly clientIds: Set<number>
+  /**
+   * Yjs / awareness client ids this socket has used in this room: usually one, so an exact-size
+   * array replaced on the rare change (a Set costs ~150 bytes per member of every open room).
+   */
+  clientIds: readonly number[]
 }
+
+/** Every room starts with no write in flight; they can share the settled promise that says so. */
+const SETTLED: Promise<void> = Promise.resolve()
 
 /** What applying a client's update changed. */
 export interface AppliedUpdate {
@@ -73,7 +80,13 @@ export class Room {
   readonly docId: string
   readonly worldId: string
   readonly awareness: Awareness
-  private readonly ydoc: Y.Doc
+  /**
+   * Built on the first use of `doc`: until then nothing needs it (a client with nothing is
+   * answered from the snapshot bytes, awareness has its own client id), and an empty Y.Doc
+   * weighs about 2 KB in every idle room.
+   */
+  private ydoc: Y.Doc | null = null
+  private closed = false
   /**
    * What storage held, until it is applied to `ydoc` on the first use of `doc`. Until then a
    * client with an empty state vector is answered from the stored snapshot bytes: a cold load
@@ -88,14 +101,14 @@ export class Room {
    * the claim: nobody can write or appear under an id another person is using.
    */
   private readonly clientOwners = new Map<number, string>()
-  /** Writes of this room's updates not yet settled (committed, or given up on). */
-  private readonly writes = new Set<Promise<unknown>>()
+  /** Writes of this room's updates not yet settled (committed, or given up on); null before any. */
+  private writes: Set<Promise<unknown>> | null = null
   /**
    * Settles once every write begun so far has settled: one link per write, so waiting for "all
    * earlier writes" costs the same however many are in flight (each update's acknowledgement
    * waits for it).
    */
-  private allWritten: Promise<void> = Promise.resolve()
+  private allWritten: Promise<void> = SETTLED
   private fields: ElementFields | null = null
   /** Highest log sequence number known to be contained in `doc` (loaded or committed here). */
   committedSeq: number
@@ -111,7 +124,6 @@ export class Room {
   constructor(docId: string, worldId: string, stored: StoredDocument) {
     this.docId = docId
     this.worldId = worldId
-    this.ydoc = new Y.Doc({ gc: true })
     this.unapplied = stored
     this.committedSeq = stored.lastSeq
     this.rowsSinceSnapshot = stored.updates.length
@@ -119,33 +131,36 @@ export class Room {
       (sum, update) => sum + update.byteLength,
       stored.snapshot?.byteLength ?? 0,
     )
-    // Awareness only needs the doc object (for its client id), not its content.
-    this.awareness = new Awareness(this.ydoc)
-    // The server is not a participant: it must not appear as a caret.
-    this.awareness.setLocalState(null)
+    this.awareness = createRoomAwareness()
   }
 
   /** The element's document, with everything storage held applied. */
   get doc(): Y.Doc {
+    let doc = this.ydoc
+    if (!doc) {
+      doc = this.ydoc = new Y.Doc({ gc: true })
+      // After an unload the document is gone, as it was when it was built from the start.
+      if (this.closed) doc.destroy()
+    }
     const stored = this.unapplied
     if (stored) {
       this.unapplied = null
       Y.transact(
-        this.ydoc,
+        doc,
         () => {
-          if (stored.snapshot) Y.applyUpdate(this.ydoc, stored.snapshot)
-          for (const update of stored.updates) Y.applyUpdate(this.ydoc, update)
+          if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot)
+          for (const update of stored.updates) Y.applyUpdate(doc, update)
         },
         STORE_ORIGIN,
       )
-      this.fields = readFields(this.ydoc)
+      this.fields = readFields(doc)
     }
-    return this.ydoc
+    return doc
   }
 
   /** True once the room was unloaded; does not build the document. */
   get destroyed(): boolean {
-    return this.ydoc.isDestroyed
+    return this.closed
   }
 
   get memberCount(): number {
@@ -153,7 +168,7 @@ export class Room {
   }
 
   get pendingWrites(): number {
-    return this.writes.size
+    return this.writes?.size ?? 0
   }
 
   /**
@@ -180,7 +195,7 @@ export class Room {
 
   /** `userId` defaults to the socket id: every socket a different person. */
   addMember(socketId: string, userId: string = socketId): void {
-    if (!this.members.has(socketId)) this.members.set(socketId, { userId, clientIds: new Set() })
+    if (!this.members.has(socketId)) this.members.set(socketId, { userId, clientIds: [] })
   }
 
   /**
@@ -190,9 +205,9 @@ export class Room {
   removeMember(socketId: string): Uint8Array | null {
     const ids = this.members.get(socketId)?.clientIds
     this.members.delete(socketId)
-    if (!ids || ids.size === 0) return null
+    if (!ids || ids.length === 0) return null
     for (const id of ids) if (this.clientOwners.get(id) === socketId) this.clientOwners.delete(id)
-    const present = [...ids].filter((id) => this.awareness.getStates().has(id))
+    const present = ids.filter((id) => this.awareness.getStates().has(id))
     if (present.length === 0) return null
     removeAwarenessStates(this.awareness, present, socketOrigin(socketId))
     return encodeAwarenessUpdate(this.awareness, present)
@@ -373,15 +388,18 @@ export class Room {
     if (!member) return
     const previous = this.clientOwners.get(clientId)
     if (previous !== undefined && previous !== socketId) {
-      this.members.get(previous)?.clientIds.delete(clientId)
+      const other = this.members.get(previous)
+      if (other) other.clientIds = other.clientIds.filter((id) => id !== clientId)
     }
     this.clientOwners.set(clientId, socketId)
-    member.clientIds.add(clientId)
+    // concat allocates exactly the length needed; a spread would reserve room for 16 more.
+    if (!member.clientIds.includes(clientId)) member.clientIds = member.clientIds.concat(clientId)
   }
 
   /** Counts `write` as in flight until `endWrite` (called in the same turn it settles). */
   beginWrite(write: Promise<unknown>): void {
-    this.writes.add(write)
+    const writes = (this.writes ??= new Set())
+    writes.add(write)
     const settled = write.then(
       () => undefined,
       () => undefined,
@@ -390,13 +408,14 @@ export class Room {
   }
 
   endWrite(write: Promise<unknown>): void {
-    this.writes.delete(write)
+    this.writes?.delete(write)
   }
 
   destroy(): void {
+    this.closed = true
     this.unapplied = null
-    this.awareness.destroy()
-    this.ydoc.destroy()
+    releaseAwareness(this.awareness)
+    this.ydoc?.destroy()
     this.members.clear()
     this.clientOwners.clear()
   }

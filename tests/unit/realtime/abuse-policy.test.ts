@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { AbusePolicy, type GuardedSocket } from '../../../server/realtime/abuse-policy.ts'
+
+const socket = (id: string): GuardedSocket & { disconnects: number } => ({
+  id,
+  disconnects: 0,
+  disconnect() {
+    this.disconnects++
+  },
+})
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const settle = () => new Promise((resolve) => setImmediate(resolve))
+const many = { points: 1_000_000, seconds: 60 }
+
+describe('SocketGuard', () => {
+  it('admits a socket\u2019s messages up to its window, then again once the window has passed', async () => {
+    const policy = new AbusePolicy({
+      messagesPerSocket: { points: 3, seconds: 0.2 },
+      messagesPerAddress: many,
+      offencesPerSocket: many,
+    })
+    const guard = policy.forSocket(socket('a'), '10.0.0.1')
+    const first = [
+      await guard.admit(),
+      await guard.admit(),
+      await guard.admit(),
+      await guard.admit(),
+    ]
+    expect(first).toEqual([true, true, true, false])
+    // Another socket has its own window.
+    expect(await policy.forSocket(socket('b'), '10.0.0.1').admit()).toBe(true)
+    await sleep(250)
+    expect(await guard.admit()).toBe(true)
+  })
+
+  it('shares the address window between the sockets of one address', async () => {
+    const policy = new AbusePolicy({
+      messagesPerSocket: many,
+      messagesPerAddress: { points: 2, seconds: 60 },
+      offencesPerSocket: many,
+    })
+    const a = policy.forSocket(socket('a'), '10.0.0.2')
+    const b = policy.forSocket(socket('b'), '10.0.0.2')
+    expect([await a.admit(), await b.admit(), await a.admit()]).toEqual([true, true, false])
+    expect(await policy.forSocket(socket('c'), '10.0.0.3').admit()).toBe(true)
+  })
+
+  it('disconnects once, on the offence over the limit; a refused message is an offence', async () => {
+    const policy = new AbusePolicy({
+      messagesPerSocket: { points: 1, seconds: 60 },
+      messagesPerAddress: many,
+      offencesPerSocket: { points: 2, seconds: 60 },
+    })
+    const target = socket('a')
+    const guard = policy.forSocket(target, '10.0.0.4')
+    expect(await guard.admit()).toBe(true)
+    guard.offence()
+    expect(await guard.admit()).toBe(false) // the second offence
+    await settle()
+    expect(target.disconnects).toBe(0)
+    guard.offence()
+    guard.offence()
+    await settle()
+    expect(target.disconnects).toBe(1)
+    // A disconnected socket's messages are refused without counting further.
+    expect(await guard.admit()).toBe(false)
+  })
+})
