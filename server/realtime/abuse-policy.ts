@@ -116,7 +116,8 @@ export class AbusePolicy {
 export class SocketGuard {
   private disconnected = false
   private readonly messages: WindowCount
-  private readonly offences: WindowCount
+  /** Created at the first offence: most sockets never commit one. */
+  private offences: WindowCount | undefined
 
   constructor(
     private readonly policy: AbusePolicy,
@@ -124,7 +125,6 @@ export class SocketGuard {
     private readonly address: string,
   ) {
     this.messages = new WindowCount(policy.limits.messagesPerSocket)
-    this.offences = new WindowCount(policy.limits.offencesPerSocket)
   }
 
   get limits(): AbuseLimits {
@@ -146,6 +146,7 @@ export class SocketGuard {
 
   /** Counts an offence; the one that goes over the limit disconnects the socket. */
   offence(): void {
+    this.offences ??= new WindowCount(this.policy.limits.offencesPerSocket)
     const withinLimit = this.offences.take()
     // Disconnected after the current turn, so the refusal that caused the offence is sent first.
     void Promise.resolve().then(() => {

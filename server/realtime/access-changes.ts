@@ -33,14 +33,14 @@ export const applyMembershipChange = (
       void socket.leave(worldRoom(worldId))
       socket.data.worlds?.delete(worldId)
     }
-    for (const docId of [...(socket.data.docs ?? [])]) {
+    for (const docId of [...(socket.data.docs?.keys() ?? [])]) {
       if (registry.get(docId)?.worldId !== worldId) continue
       const error = ejection(role)
       if (error) {
-        socket.data.leaveDocument(docId)
+        socket.data.leaveDocument(socket, docId)
         socket.emit('doc:error', docId, error)
-      } else if (role !== undefined && socket.data.roles.get(docId) !== role) {
-        socket.data.roles.set(docId, role)
+      } else if (role !== undefined && socket.data.docs.get(docId) !== role) {
+        socket.data.docs.set(docId, role)
         socket.emit('doc:role', docId, role)
       }
     }

@@ -8,7 +8,7 @@ import { docRoom } from '../../shared/protocol.ts'
 import { MalformedAwarenessError, OversizedAwarenessError } from '../rooms/awareness-filter.ts'
 import type { Room } from '../rooms/room.ts'
 import type { RealtimeContext } from './context.ts'
-import { guarded } from './boundary.ts'
+import { socketListener, type SocketListener } from './boundary.ts'
 import type { LoresyncSocket } from './types.ts'
 import { checkBinary, checkId } from './validate.ts'
 
@@ -54,14 +54,15 @@ export const acceptAwareness = (
   }
 }
 
-export const registerAwarenessHandlers = (
-  socket: LoresyncSocket,
+/** The awareness listeners by client event name (built once per server, shared by all sockets). */
+export const awarenessHandlers = (
   context: RealtimeContext,
-): void => {
+): Readonly<Record<string, SocketListener<LoresyncSocket>>> => {
   const { registry, logger, observer } = context
-  socket.on(
+  const onAwareness = socketListener<LoresyncSocket>(
+    logger,
     'awareness:update',
-    guarded(logger, 'awareness:update', async (rawDocId: unknown, rawUpdate: unknown) => {
+    async (socket, rawDocId, rawUpdate) => {
       const { guard } = socket.data
       // Over the rate, presence is simply dropped (there is no ack to answer); it is an offence.
       if (!(await guard.admit())) return
@@ -80,6 +81,7 @@ export const registerAwarenessHandlers = (
       }
       const relayed = acceptAwareness(socket, context, room, rawUpdate)
       if (relayed) socket.to(docRoom(docId.value)).emit('awareness:update', docId.value, relayed)
-    }),
+    },
   )
+  return { 'awareness:update': onAwareness }
 }

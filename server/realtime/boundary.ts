@@ -30,3 +30,22 @@ export const guarded =
       report(error)
     }
   }
+
+/** A shared listener: called with the socket as `this` and the message's arguments. */
+export type SocketListener<S extends object> = (this: S, ...args: unknown[]) => void
+
+/**
+ * A listener shared by every socket: built once per server and registered as is on each socket,
+ * which Socket.IO passes as `this` (listeners are called on their emitter). An idle connection then
+ * carries no closures of its own. `handler` gets the socket first, then the message's arguments.
+ */
+export const socketListener = <S extends object>(
+  logger: Logger,
+  event: string,
+  handler: (socket: S, ...args: unknown[]) => unknown,
+): SocketListener<S> => {
+  const run = guarded(logger, event, handler as Handler)
+  return function (this: S, ...args: unknown[]): void {
+    run(this, ...args)
+  }
+}

@@ -6,11 +6,12 @@ import type { Server as HttpServer } from 'node:http'
 import { Server } from 'socket.io'
 import { MAX_MESSAGE_BYTES } from '../../shared/limits.ts'
 import { createWireParser } from '../../shared/wire-parser.ts'
-import { registerAwarenessHandlers } from './awareness-handlers.ts'
+import { awarenessHandlers } from './awareness-handlers.ts'
 import { realtimeContext, type RealtimeWiring } from './context.ts'
 import { releaseHandshake } from './handshake-release.ts'
-import { registerDocHandlers } from './doc-handlers.ts'
+import { docHandlers } from './doc-handlers.ts'
 import { isOriginAllowed } from './origin-policy.ts'
+import type { SocketListener } from './boundary.ts'
 import type { LoresyncServer, LoresyncSocket } from './types.ts'
 import { worldHandlers } from './world-handlers.ts'
 
@@ -52,7 +53,17 @@ const clientAddress = (socket: LoresyncSocket): string =>
 
 export const attachHandlers = (wiring: RealtimeWiring): void => {
   const context = realtimeContext(wiring)
-  const registerWorldHandlers = worldHandlers(context)
+  const doc = docHandlers(context)
+  const listeners = new Map<unknown, SocketListener<LoresyncSocket>>(
+    Object.entries({ ...doc.events, ...awarenessHandlers(context), ...worldHandlers(context) }),
+  )
+  // One shared catch-all listener routes every client event: a socket carries one entry in
+  // Socket.IO's any-listeners instead of a listener (and an events-table slot) per event.
+  // Socket.IO calls it with the socket as `this` and the event name first; unknown names are
+  // ignored, as they were with per-event listeners.
+  const dispatch = function (this: LoresyncSocket, event: unknown, ...args: unknown[]): void {
+    listeners.get(event)?.apply(this, args)
+  }
   context.io.on('connection', (socket) => {
     // Authentication (socket-auth.ts) runs before 'connection'; a socket that reaches this point
     // without a principal was let in by mistake and gets nothing.
@@ -61,11 +72,10 @@ export const attachHandlers = (wiring: RealtimeWiring): void => {
       return
     }
     releaseHandshake(socket)
-    socket.data.docs = new Set()
-    socket.data.roles = new Map()
+    socket.data.docs = new Map()
     socket.data.guard = context.abuse.forSocket(socket, clientAddress(socket))
-    registerDocHandlers(socket, context)
-    registerAwarenessHandlers(socket, context)
-    registerWorldHandlers(socket)
+    doc.attach(socket)
+    socket.onAny(dispatch)
+    socket.on('disconnect', doc.onDisconnect)
   })
 }

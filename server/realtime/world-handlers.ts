@@ -2,21 +2,20 @@
  * `world:subscribe` / `world:unsubscribe`: a socket in a world's room receives element:created,
  * element:updated and element:deleted for that world.
  *
- * The handlers are built once per server and shared by every socket: a socket only carries two
- * small listeners that pass itself along, not a set of closures of its own (every idle connection
- * pays for what it holds).
+ * The handlers are built once per server and shared by every socket (socket-server.ts), not a set
+ * of closures per socket: every idle connection pays for what it holds.
  */
 import { worldRoom, type WorldSubscribeResult } from '../../shared/protocol.ts'
 import type { RealtimeContext } from './context.ts'
 import { presenceOf } from './element-presence.ts'
 import { fail, replyOf } from './replies.ts'
-import { guarded } from './boundary.ts'
+import { socketListener, type SocketListener } from './boundary.ts'
 import type { LoresyncSocket } from './types.ts'
 import { countsAsOffence } from './offences.ts'
 import { checkId } from './validate.ts'
 
-/** Registers the world handlers on one socket. */
-export type WorldHandlers = (socket: LoresyncSocket) => void
+/** The world listeners by client event name. */
+export type WorldHandlers = Readonly<Record<string, SocketListener<LoresyncSocket>>>
 
 export const worldHandlers = ({
   store,
@@ -70,16 +69,8 @@ export const worldHandlers = ({
     void socket.leave(worldRoom(worldId.value))
   }
 
-  // The catch boundary sees the socket as its first argument and the client's ack, if any, last.
-  const onSubscribe = guarded(logger, 'world:subscribe', (socket, rawWorldId, ack) =>
-    subscribe(socket as LoresyncSocket, rawWorldId, ack),
-  )
-  const onUnsubscribe = guarded(logger, 'world:unsubscribe', (socket, rawWorldId) =>
-    unsubscribe(socket as LoresyncSocket, rawWorldId),
-  )
-
-  return (socket) => {
-    socket.on('world:subscribe', (...args: unknown[]) => onSubscribe(socket, ...args))
-    socket.on('world:unsubscribe', (...args: unknown[]) => onUnsubscribe(socket, ...args))
+  return {
+    'world:subscribe': socketListener<LoresyncSocket>(logger, 'world:subscribe', subscribe),
+    'world:unsubscribe': socketListener<LoresyncSocket>(logger, 'world:unsubscribe', unsubscribe),
   }
 }

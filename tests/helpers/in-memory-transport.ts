@@ -25,7 +25,7 @@ import type { CollabSocket } from '../../client/collab/socket.ts'
 import type { LoresyncServer, SocketData } from '../../server/realtime/types.ts'
 import type { Random } from './prng.ts'
 
-type Listener = (...args: unknown[]) => void
+type Listener = (this: unknown, ...args: unknown[]) => void
 
 class Emitter {
   private readonly listeners = new Map<string, Listener[]>()
@@ -47,7 +47,8 @@ class Emitter {
 
   protected fire(event: string, args: readonly unknown[]): void {
     // A copy: a listener may remove itself (or others) while we iterate.
-    for (const listener of [...(this.listeners.get(event) ?? [])]) listener(...args)
+    // Called on the emitter, as Node's EventEmitter does: shared listeners read the socket from `this`.
+    for (const listener of [...(this.listeners.get(event) ?? [])]) listener.apply(this, [...args])
   }
 }
 
@@ -193,12 +194,25 @@ export class MemoryServerSocket extends Emitter {
     if (members.size === 0) this.io.sockets.adapter.rooms.delete(room)
   }
 
+  private readonly anyListeners: Listener[] = []
+
+  /** Socket.IO's catch-all: called with the event name first, before the event's own listeners. */
+  onAny(listener: Listener): this {
+    this.anyListeners.push(listener)
+    return this
+  }
+
+  private fireEvent(event: string, args: readonly unknown[]): void {
+    for (const listener of [...this.anyListeners]) listener.apply(this, [event, ...args])
+    this.fire(event, args)
+  }
+
   /** Delivers one packet from the client: the listeners get the arguments and, if asked, an ack. */
   receive(packet: Packet): void {
     if (packet.kind !== 'event') throw new Error('clients do not acknowledge server events here')
     const { ackId } = packet
     if (ackId === undefined) {
-      this.fire(packet.event, packet.args)
+      this.fireEvent(packet.event, packet.args)
       return
     }
     let called = false
@@ -212,7 +226,7 @@ export class MemoryServerSocket extends Emitter {
         args: result.map((arg) => transfer(arg, toClientBytes)),
       })
     }
-    this.fire(packet.event, [...packet.args, ack])
+    this.fireEvent(packet.event, [...packet.args, ack])
   }
 
   /** Socket.IO's order: leave every room, forget the socket, then tell the listeners. */
