@@ -66,6 +66,10 @@ const schema = z.object({
     )
     .pipe(z.array(origin)),
   SQLITE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
+  SQLITE_WRITER_THREAD: z
+    .enum(['on', 'off'], { message: "must be 'on' or 'off'" })
+    .default('off')
+    .transform((value) => value === 'on'),
   COMPACT_AFTER_ROWS: z.coerce.number().int().min(1, 'must be a positive integer').default(500),
   STATIC_DIR: z.string().min(1).default('./dist/client'),
   NODE_ENV: z.string().default('production'),
@@ -123,6 +127,8 @@ export interface Config {
   /** Origins allowed besides the server's own. */
   readonly corsOrigins: readonly string[]
   readonly sqliteSynchronous: 'full' | 'normal'
+  /** Commit the update log on a worker thread (docs/architecture.md, "Storage"). */
+  readonly sqliteWriterThread: boolean
   /** Compact a document's update log into its snapshot once it holds this many rows. */
   readonly compactAfterRows: number
   /** The built web app, served from the same port when the folder exists. */
@@ -193,6 +199,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     logLevel: value.LOG_LEVEL,
     corsOrigins: Object.freeze([...value.CORS_ORIGINS]),
     sqliteSynchronous: value.SQLITE_SYNCHRONOUS,
+    sqliteWriterThread: value.SQLITE_WRITER_THREAD,
     compactAfterRows: value.COMPACT_AFTER_ROWS,
     staticDir: path.resolve(value.STATIC_DIR),
     development: value.NODE_ENV === 'development',

@@ -11,7 +11,12 @@ import type { DocumentStore } from './store.ts'
 
 export type StoreConfig = Pick<
   Config,
-  'dataDir' | 'sqliteSynchronous' | 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'
+  | 'dataDir'
+  | 'sqliteSynchronous'
+  | 'sqliteWriterThread'
+  | 'databaseUrl'
+  | 'databaseSchema'
+  | 'databasePoolSize'
 >
 
 export const openStore = async (config: StoreConfig, logger: Logger): Promise<DocumentStore> => {
@@ -27,5 +32,6 @@ export const openStore = async (config: StoreConfig, logger: Logger): Promise<Do
   return openSqliteStore({
     file: databaseFile(config.dataDir),
     synchronous: config.sqliteSynchronous,
+    writerThread: config.sqliteWriterThread,
   })
 }

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       corsOrigins: [],
       sqliteSynchronous: 'full',
+      sqliteWriterThread: false,
     })
     expect(Object.isFrozen(config)).toBe(true)
   })
@@ -25,6 +26,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       CORS_ORIGINS: 'https://a.example, http://localhost:5173',
       SQLITE_SYNCHRONOUS: 'normal',
+      SQLITE_WRITER_THREAD: 'on',
     })
     expect(config).toMatchObject({
       port: 8080,
@@ -33,7 +35,9 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       corsOrigins: ['https://a.example', 'http://localhost:5173'],
       sqliteSynchronous: 'normal',
+      sqliteWriterThread: true,
     })
+    expect(() => loadConfig({ SQLITE_WRITER_THREAD: 'yes' })).toThrow(ConfigError)
   })
 
   it('reads the abuse limits, defaulting to the built-in ones', () => {

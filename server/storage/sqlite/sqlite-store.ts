@@ -3,6 +3,12 @@
  * does its work inside one SQLite transaction and returns an already settled promise; a failure
  * (including use after `close`) arrives as a rejection, never as a synchronous throw.
  *
+ * The exception is the document log's writes (`appendUpdates`, `compact`): for a database file
+ * they run on a writer thread with its own connection (`writer-thread.ts`), so the fsync of each
+ * group commit does not block the event loop. Reads and the rare other writes stay on this
+ * connection; WAL lets them read while the thread writes, and a write here waits (`busy_timeout`)
+ * for the thread's transaction to finish.
+ *
  * Write transactions start IMMEDIATE: a deferred transaction that upgrades to a write can fail
  * with SQLITE_BUSY at once, without waiting for `busy_timeout`, when another connection wrote in
  * between.
@@ -20,8 +26,10 @@ import type {
   StoredDocument,
   WorldRecord,
 } from '../store.ts'
+import { inlineLogWriter, type LogWriter } from './log-writer.ts'
 import { migrate } from './schema.ts'
 import { SqliteAccountStore } from './sqlite-accounts.ts'
+import { ThreadedLogWriter } from './writer-thread.ts'
 
 export type SqliteSynchronous = 'full' | 'normal'
 
@@ -32,6 +40,12 @@ export interface SqliteStoreOptions {
    * syncs only at checkpoints: it survives a crash of the process, not of the machine.
    */
   readonly synchronous: SqliteSynchronous
+  /**
+   * Run the log's writes on a writer thread instead of this connection (default: off; never for
+   * `:memory:`, which no other connection can open). It keeps the event loop running through slow
+   * fsyncs, but each commit then costs a message to and from the thread: see docs/architecture.md.
+   */
+  readonly writerThread?: boolean
 }
 
 /** The connection settings as SQLite reports them, for tests and diagnostics. */
@@ -109,11 +123,6 @@ const prepareStatements = (db: Database.Database) => ({
     `SELECT ${ELEMENT_COLUMNS} FROM elements WHERE id = ?`,
   ),
   elementExists: db.prepare<[string], number>('SELECT 1 FROM elements WHERE id = ?').pluck(),
-  updateElementFields: db.prepare<Omit<ElementParams, 'worldId'>>(
-    `UPDATE elements SET kind = @kind, name = @name, summary = @summary, updated_at = @updatedAt
-     WHERE id = @id`,
-  ),
-  touchElement: db.prepare<[string, string]>('UPDATE elements SET updated_at = ? WHERE id = ?'),
   deleteElement: db.prepare<[string]>('DELETE FROM elements WHERE id = ?'),
 
   insertUpdate: db.prepare<[string, Uint8Array]>(
@@ -125,19 +134,10 @@ const prepareStatements = (db: Database.Database) => ({
   countUpdates: db
     .prepare<[string], number>('SELECT count(*) FROM doc_updates WHERE doc_id = ?')
     .pluck(),
-  deleteUpdatesThrough: db.prepare<[string, number]>(
-    'DELETE FROM doc_updates WHERE doc_id = ? AND seq <= ?',
-  ),
   deleteUpdates: db.prepare<[string]>('DELETE FROM doc_updates WHERE doc_id = ?'),
 
   selectSnapshot: db.prepare<[string], SnapshotRow>(
     'SELECT data, through_seq FROM doc_snapshots WHERE doc_id = ?',
-  ),
-  // The WHERE makes an older snapshot lose against a newer one: compaction never goes backwards.
-  upsertSnapshot: db.prepare<[string, Uint8Array, number]>(
-    `INSERT INTO doc_snapshots (doc_id, data, through_seq) VALUES (?, ?, ?)
-     ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq
-     WHERE excluded.through_seq >= doc_snapshots.through_seq`,
   ),
   deleteSnapshot: db.prepare<[string]>('DELETE FROM doc_snapshots WHERE doc_id = ?'),
 
@@ -186,13 +186,16 @@ export class SqliteStore extends SqliteAccountStore implements DocumentStore {
   private readonly createElementTx: (element: ElementRecord, seedUpdate: Uint8Array) => void
   private readonly deleteElementTx: (id: string) => boolean
   private readonly loadDocumentTx: (docId: string) => StoredDocument | undefined
-  private readonly appendUpdatesTx: (entries: readonly AppendEntry[]) => number[]
-  private readonly compactTx: (request: CompactRequest) => void
+  private readonly writer: LogWriter
 
-  /** Takes a connection that `openSqliteStore` has configured and migrated. */
-  constructor(db: Database.Database) {
+  /**
+   * Takes a connection that `openSqliteStore` has configured and migrated, and where the log's
+   * writes run (by default in this thread, on `db`).
+   */
+  constructor(db: Database.Database, writer: LogWriter = inlineLogWriter(db)) {
     super(db)
     this.db = db
+    this.writer = writer
     const sql = prepareStatements(db)
     this.sql = sql
 
@@ -226,32 +229,6 @@ export class SqliteStore extends SqliteAccountStore implements DocumentStore {
         lastSeq: Math.max(rows.at(-1)?.seq ?? 0, snapshot?.through_seq ?? 0),
       }
     }).deferred
-
-    // The group commit: one transaction, one fsync, for the whole batch.
-    this.appendUpdatesTx = db.transaction((entries: readonly AppendEntry[]) =>
-      entries.map((entry) => {
-        const touched = entry.fields
-          ? sql.updateElementFields.run({
-              id: entry.docId,
-              kind: entry.fields.kind,
-              name: entry.fields.name,
-              summary: entry.fields.summary,
-              updatedAt: entry.updatedAt,
-            })
-          : sql.touchElement.run(entry.updatedAt, entry.docId)
-        // No row touched: the element was deleted while the update travelled, nothing to keep.
-        if (touched.changes === 0) return 0
-        return Number(sql.insertUpdate.run(entry.docId, entry.update).lastInsertRowid)
-      }),
-    ).immediate
-
-    this.compactTx = db.transaction(({ docId, snapshot, throughSeq }: CompactRequest) => {
-      // Deleted while the snapshot was being built: nothing to keep.
-      if (sql.elementExists.get(docId) === undefined) return
-      // No change means a snapshot through a later seq is already there.
-      if (sql.upsertSnapshot.run(docId, snapshot, throughSeq).changes === 0) return
-      sql.deleteUpdatesThrough.run(docId, throughSeq)
-    }).immediate
   }
 
   async createWorld(world: WorldRecord): Promise<void> {
@@ -290,11 +267,11 @@ export class SqliteStore extends SqliteAccountStore implements DocumentStore {
 
   async appendUpdates(entries: readonly AppendEntry[]): Promise<AppendResult> {
     if (entries.length === 0) return { seqs: [] }
-    return { seqs: this.appendUpdatesTx(entries) }
+    return { seqs: await this.writer.appendUpdates(entries) }
   }
 
   async compact(request: CompactRequest): Promise<void> {
-    this.compactTx(request)
+    await this.writer.compact(request)
   }
 
   async countUpdates(docId: string): Promise<number> {
@@ -314,8 +291,13 @@ export class SqliteStore extends SqliteAccountStore implements DocumentStore {
     return row ?? { documents: 0, updateRows: 0, bytes: 0 }
   }
 
+  /** Waits for the log writes already asked for, then closes both connections. */
   async close(): Promise<void> {
-    if (this.db.open) this.db.close()
+    try {
+      await this.writer.close()
+    } finally {
+      if (this.db.open) this.db.close()
+    }
   }
 
   /** Reads the connection settings back from SQLite rather than trusting what was asked for. */
@@ -349,7 +331,16 @@ export const openSqliteStore = (options: SqliteStoreOptions): SqliteStore => {
     db.pragma(`synchronous = ${SYNCHRONOUS_PRAGMA[options.synchronous]}`)
     db.pragma('foreign_keys = ON')
     migrate(db)
-    return new SqliteStore(db)
+    const threaded = (options.writerThread ?? false) && !db.memory
+    if (!threaded) return new SqliteStore(db)
+    const writer = new ThreadedLogWriter({
+      file: db.name,
+      synchronousPragma: SYNCHRONOUS_PRAGMA[options.synchronous],
+      busyTimeoutMs: BUSY_TIMEOUT_MS,
+    })
+    // Opened now, so the first acknowledgement does not wait for the thread to boot.
+    writer.start()
+    return new SqliteStore(db, writer)
   } catch (error) {
     db.close()
     throw error

@@ -1,0 +1,89 @@
+// @ts-check
+/**
+ * The two write transactions of the document log, the group commit and the compaction, over one
+ * better-sqlite3 connection.
+ *
+ * Plain JavaScript (type-checked through JSDoc) because the writer thread runs it: a worker
+ * started from a `.mjs` file loads the same way under tsx, vitest and plain Node, with no
+ * TypeScript loader to register in the thread. SqliteStore runs the same functions in-thread when
+ * it has no writer thread (`:memory:` databases), so there is one copy of this SQL.
+ *
+ * Write transactions start IMMEDIATE: a deferred transaction that upgrades to a write can fail
+ * with SQLITE_BUSY at once, without waiting for `busy_timeout`, when another connection wrote in
+ * between.
+ */
+
+/**
+ * @typedef {import('better-sqlite3').Database} Database
+ * @typedef {import('../store.ts').AppendEntry} AppendEntry
+ * @typedef {import('../store.ts').CompactRequest} CompactRequest
+ */
+
+/**
+ * @typedef {object} LogWrites
+ * @property {(entries: readonly AppendEntry[]) => number[]} appendUpdates
+ *   Commits every entry in one transaction (one fsync under `synchronous=FULL`) and returns each
+ *   entry's seq, 0 for an entry whose element is gone.
+ * @property {(request: CompactRequest) => void} compact
+ *   Replaces the snapshot and deletes the rows it covers, in one transaction.
+ */
+
+/**
+ * @param {Database} db a configured, migrated connection
+ * @returns {LogWrites}
+ */
+export const prepareLogWrites = (db) => {
+  /** @type {import('better-sqlite3').Statement<[string, Uint8Array]>} */
+  const insertUpdate = db.prepare('INSERT INTO doc_updates (doc_id, data) VALUES (?, ?)')
+  /** @type {import('better-sqlite3').Statement<[string, string, string, string, string]>} */
+  const updateElementFields = db.prepare(
+    'UPDATE elements SET kind = ?, name = ?, summary = ?, updated_at = ? WHERE id = ?',
+  )
+  /** @type {import('better-sqlite3').Statement<[string, string]>} */
+  const touchElement = db.prepare('UPDATE elements SET updated_at = ? WHERE id = ?')
+  const elementExists = /** @type {import('better-sqlite3').Statement<[string], number>} */ (
+    db.prepare('SELECT 1 FROM elements WHERE id = ?').pluck()
+  )
+  // The WHERE makes an older snapshot lose against a newer one: compaction never goes backwards.
+  /** @type {import('better-sqlite3').Statement<[string, Uint8Array, number]>} */
+  const upsertSnapshot = db.prepare(
+    `INSERT INTO doc_snapshots (doc_id, data, through_seq) VALUES (?, ?, ?)
+     ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq
+     WHERE excluded.through_seq >= doc_snapshots.through_seq`,
+  )
+  /** @type {import('better-sqlite3').Statement<[string, number]>} */
+  const deleteUpdatesThrough = db.prepare('DELETE FROM doc_updates WHERE doc_id = ? AND seq <= ?')
+
+  // The group commit: one transaction, one fsync, for the whole batch.
+  const appendUpdates = db.transaction(
+    /** @param {readonly AppendEntry[]} entries */
+    (entries) =>
+      entries.map((entry) => {
+        const touched = entry.fields
+          ? updateElementFields.run(
+              entry.fields.kind,
+              entry.fields.name,
+              entry.fields.summary,
+              entry.updatedAt,
+              entry.docId,
+            )
+          : touchElement.run(entry.updatedAt, entry.docId)
+        // No row touched: the element was deleted while the update travelled, nothing to keep.
+        if (touched.changes === 0) return 0
+        return Number(insertUpdate.run(entry.docId, entry.update).lastInsertRowid)
+      }),
+  ).immediate
+
+  const compact = db.transaction(
+    /** @param {CompactRequest} request */
+    ({ docId, snapshot, throughSeq }) => {
+      // Deleted while the snapshot was being built: nothing to keep.
+      if (elementExists.get(docId) === undefined) return
+      // No change means a snapshot through a later seq is already there.
+      if (upsertSnapshot.run(docId, snapshot, throughSeq).changes === 0) return
+      deleteUpdatesThrough.run(docId, throughSeq)
+    },
+  ).immediate
+
+  return { appendUpdates, compact }
+}
