@@ -369,7 +369,11 @@ const lockElements = async (
   return new Set(result.rows.map((row) => row.id))
 }
 
-/** One UPDATE for the whole batch: new fields where given, otherwise only updated_at. */
+/**
+ * One UPDATE for the whole batch: new fields where given, otherwise only updated_at, and that only
+ * when the stored one is a minute older (as SQLite does, log-writes.mjs TOUCH_EVERY_MS: no row
+ * rewrite per keystroke).
+ */
 const writeIndexChanges = async (
   client: PoolClient,
   changes: ReadonlyMap<string, IndexChange>,
@@ -383,7 +387,8 @@ const writeIndexChanges = async (
        updated_at = c.updated_at
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
        AS c (id, kind, name, summary, updated_at)
-     WHERE e.id = c.id`,
+     WHERE e.id = c.id
+       AND (c.kind IS NOT NULL OR e.updated_at < c.updated_at - interval '1 minute')`,
     [
       rows.map(([id]) => id),
       rows.map(([, change]) => change.fields?.kind ?? null),

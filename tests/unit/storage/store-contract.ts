@@ -273,6 +273,25 @@ export const describeStoreContract = (
         expect(await store.getElement(element.id)).toEqual({ ...renamed, updatedAt: T2 })
       })
 
+      it('moves updatedAt for body edits at most once a minute, for field changes always', async () => {
+        const { element, replica } = await seededElement()
+        const at = (seconds: number) => new Date(Date.parse(T2) + seconds * 1000).toISOString()
+        const updatedAt = async () => (await store.getElement(element.id))?.updatedAt
+        await store.appendUpdates([entry(element.id, addTag(replica, 'a'), T2)])
+        expect(await updatedAt()).toBe(T2)
+        const { seqs } = await store.appendUpdates([
+          entry(element.id, addTag(replica, 'b'), at(30)),
+        ])
+        expect(seqs[0]).toBeGreaterThan(0)
+        expect(await updatedAt()).toBe(T2)
+        await store.appendUpdates([entry(element.id, addTag(replica, 'c'), at(61))])
+        expect(await updatedAt()).toBe(at(61))
+        const fields: ElementFields = { kind: 'item', name: 'Lamp', summary: '' }
+        await store.appendUpdates([{ ...entry(element.id, addTag(replica, 'd'), at(62)), fields }])
+        expect(await updatedAt()).toBe(at(62))
+        expect((await load(element.id)).updates).toHaveLength(5)
+      })
+
       it('drops entries for a deleted or unknown element with seq 0 and commits the rest', async () => {
         const kept = await seededElement()
         const gone = await seededElement()
