@@ -80,7 +80,10 @@ export const awarenessHandlers = (
         return
       }
       const relayed = acceptAwareness(socket, context, room, rawUpdate)
-      if (relayed) socket.to(docRoom(docId.value)).emit('awareness:update', docId.value, relayed)
+      if (!relayed) return
+      const target = docRoom(docId.value)
+      if (context.multiNode) socket.to(target).emit('awareness:update', docId.value, relayed)
+      else context.fanout.emitToOthers(socket, target, 'awareness:update', docId.value, relayed)
     },
   )
   return { 'awareness:update': onAwareness }

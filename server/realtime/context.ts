@@ -5,6 +5,8 @@ import type { RoomRegistry } from '../rooms/room-registry.ts'
 import type { DocumentStore } from '../storage/store.ts'
 import { InFlight } from '../lifecycle/in-flight.ts'
 import { AbusePolicy } from './abuse-policy.ts'
+import { RoomFanout } from './room-fanout.ts'
+import { serverWireParser } from './server-wire-parser.ts'
 import type { LoresyncServer } from './types.ts'
 
 /** What the realtime layer reports (metrics); it never sees prom-client. */
@@ -37,10 +39,12 @@ export interface RealtimeContext {
   readonly abuse: AbusePolicy
   /** True when rooms span several nodes (Redis adapter): changes the relay (doc-handlers.ts). */
   readonly multiNode: boolean
+  /** Writes the hot broadcasts of one node straight to its sockets (room-fanout.ts). */
+  readonly fanout: RoomFanout
 }
 
 /** What the composition root passes in; the optional parts default to no metrics, never closing. */
-type Defaulted = 'observer' | 'inFlight' | 'closing' | 'abuse' | 'multiNode'
+type Defaulted = 'observer' | 'inFlight' | 'closing' | 'abuse' | 'multiNode' | 'fanout'
 export type RealtimeWiring = Omit<RealtimeContext, Defaulted> &
   Partial<Pick<RealtimeContext, Defaulted>>
 
@@ -57,4 +61,5 @@ export const realtimeContext = (wiring: RealtimeWiring): RealtimeContext => ({
   closing: wiring.closing ?? (() => false),
   abuse: wiring.abuse ?? new AbusePolicy(),
   multiNode: wiring.multiNode ?? false,
+  fanout: wiring.fanout ?? new RoomFanout(wiring.io, new serverWireParser.Encoder()),
 })

@@ -64,8 +64,12 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
     awareness: Uint8Array | null,
   ): void => {
     const room = docRoom(docId)
-    if (update && awareness && !context.multiNode) {
-      socket.to(room).emit('doc:change', docId, update, awareness)
+    if (!context.multiNode) {
+      const { fanout } = context
+      if (update && awareness)
+        fanout.emitToOthers(socket, room, 'doc:change', docId, update, awareness)
+      else if (update) fanout.emitToOthers(socket, room, 'doc:update', docId, update)
+      else if (awareness) fanout.emitToOthers(socket, room, 'awareness:update', docId, awareness)
       return
     }
     // This node's clients only. With several nodes, the others send it to theirs once it is

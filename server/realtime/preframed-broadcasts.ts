@@ -12,19 +12,26 @@
  * `write` instead of a corked two-buffer `writev`. Recipients on HTTP long-polling, or with
  * per-message compression, ignore the precomputed frame and encode as usual (engine.io checks).
  */
-import WebSocket from 'ws'
+import * as ws from 'ws'
 import type { LoresyncServer } from './types.ts'
 
-/** ws's frame builder: public API of ws (`WebSocket.Sender`), missing from @types/ws. */
+/** ws's frame builder: public API of ws, missing from @types/ws. */
 interface FrameBuilder {
   frame(data: Buffer, options: typeof FRAME_OPTIONS): Buffer[]
 }
-const { Sender } = WebSocket as unknown as { Sender: FrameBuilder }
+// A named export of ws's ES module build; a property of the default export of its CommonJS one.
+const Sender =
+  (ws as unknown as { Sender?: FrameBuilder }).Sender ??
+  (ws.default as unknown as { Sender: FrameBuilder }).Sender
 
 /** The adapter method that encodes a broadcast once (socket.io-adapter, not in its public types). */
 type EncodeBroadcast = (packet: unknown, packetOptions: Record<string, unknown>) => unknown[]
 
 const FRAME_OPTIONS = { readOnly: false, mask: false, rsv1: false, opcode: 2, fin: true } as const
+
+/** The unmasked binary WebSocket frame of `payload`, header and payload in one buffer. */
+export const binaryFrame = (payload: Buffer): Buffer =>
+  Buffer.concat(Sender.frame(payload, FRAME_OPTIONS))
 
 /** Precomputes binary broadcast frames on the default namespace's adapter (call after `io.adapter`). */
 export const preframeBinaryBroadcasts = (io: LoresyncServer): void => {
@@ -36,7 +43,7 @@ export const preframeBinaryBroadcasts = (io: LoresyncServer): void => {
     const encoded = encode.call(this, packet, packetOptions)
     const [only] = encoded
     if (encoded.length === 1 && Buffer.isBuffer(only) && !packetOptions.wsPreEncodedFrame) {
-      packetOptions.wsPreEncodedFrame = [Buffer.concat(Sender.frame(only, FRAME_OPTIONS))]
+      packetOptions.wsPreEncodedFrame = [binaryFrame(only)]
     }
     return encoded
   }

@@ -5,7 +5,7 @@
 import type { Server as HttpServer } from 'node:http'
 import { Server } from 'socket.io'
 import { MAX_MESSAGE_BYTES } from '../../shared/limits.ts'
-import { createWireParser } from '../../shared/wire-parser.ts'
+import { serverWireParser } from './server-wire-parser.ts'
 import { awarenessHandlers } from './awareness-handlers.ts'
 import { realtimeContext, type RealtimeWiring } from './context.ts'
 import { releaseHandshake } from './handshake-release.ts'
@@ -20,11 +20,6 @@ export interface SocketServerOptions {
   /** False once shutdown began: handshakes are refused so clients go to the next server. */
   readonly accepting: () => boolean
 }
-
-/** MessagePack, one frame per event; Node's encoder writes a Buffer as exactly its bytes. */
-const serverWireParser = createWireParser((bytes) =>
-  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-)
 
 export const createSocketServer = (
   httpServer: HttpServer,

@@ -1,0 +1,95 @@
+/**
+ * The hot broadcasts (an update, a caret, or both, to everyone else in an element's room) written
+ * straight to each recipient's WebSocket: encoded once, framed once, one `write` per recipient.
+ *
+ * Socket.IO's own broadcast already encodes once (and, with preframed-broadcasts.ts, frames once),
+ * but then runs each recipient through its per-socket path: the adapter's room walk with an
+ * exclusion set, then engine.io's packet object, write buffer, `flush`, and four events per
+ * packet, and a `drain` round after the write. In the typing benchmark that path cost about a
+ * tenth of the server's busy time, as much as the rest of our handlers together.
+ *
+ * A recipient is written to directly only when engine.io has nothing of its own in flight for it
+ * (an open WebSocket transport that is writable, with an empty write buffer, no upgrade under way
+ * and no compression): that is exactly when engine.io would itself write the frame at once, so
+ * the order of everything a client receives is unchanged. Any other recipient gets the event
+ * through Socket.IO as usual. Only for one node: with several, rooms span nodes and the adapter
+ * must carry the broadcast (doc-handlers.ts decides).
+ */
+import type { ServerToClientEvents } from '../../shared/protocol.ts'
+import { binaryFrame } from './preframed-broadcasts.ts'
+import type { LoresyncServer, LoresyncSocket } from './types.ts'
+
+/** The events this fan-out carries; all of them binary and frequent. */
+type HotEvent = 'doc:update' | 'doc:change' | 'awareness:update'
+
+/** What this module reads of engine.io's connection (engine.io 6, not in its public types). */
+interface EngineConnection {
+  readonly readyState: string
+  readonly upgrading: boolean
+  readonly writeBuffer: readonly unknown[]
+  readonly transport: {
+    readonly name: string
+    readonly writable: boolean
+    readonly opts?: { readonly perMessageDeflate?: unknown }
+    readonly socket?: { readonly _sender?: { sendFrame(list: Buffer[], cb?: () => void): void } }
+  }
+}
+
+/** The server's packet encoder (shared/wire-parser.ts). */
+export interface PacketEncoder {
+  encode(packet: { type: number; nsp: string; data: unknown[] }): unknown[]
+}
+
+const EVENT_PACKET = 2
+
+/** Writes `frame` to the connection's WebSocket if engine.io would do so at once; else false. */
+const writeDirectly = (connection: EngineConnection, frame: Buffer): boolean => {
+  const { transport } = connection
+  const sender = transport.socket?._sender
+  if (
+    connection.readyState !== 'open' ||
+    connection.upgrading ||
+    connection.writeBuffer.length > 0 ||
+    transport.name !== 'websocket' ||
+    !transport.writable ||
+    transport.opts?.perMessageDeflate ||
+    typeof sender?.sendFrame !== 'function'
+  ) {
+    return false
+  }
+  sender.sendFrame([frame])
+  return true
+}
+
+export class RoomFanout {
+  constructor(
+    private readonly io: LoresyncServer,
+    private readonly encoder: PacketEncoder,
+  ) {}
+
+  /** Sends `event` to every socket of `room` on this node except `sender`. */
+  emitToOthers<E extends HotEvent>(
+    sender: LoresyncSocket,
+    room: string,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ): void {
+    const namespace = this.io.sockets
+    const members = namespace.adapter.rooms.get(room)
+    if (!members || (members.size === 1 && members.has(sender.id))) return
+    const [encoded] = this.encoder.encode({ type: EVENT_PACKET, nsp: '/', data: [event, ...args] })
+    const frame = Buffer.isBuffer(encoded) ? binaryFrame(encoded) : null
+    for (const id of members) {
+      if (id === sender.id) continue
+      const socket = namespace.sockets.get(id)
+      if (!socket) continue
+      const connection = socket.conn as unknown as EngineConnection | undefined
+      if (frame && connection && writeDirectly(connection, frame)) continue
+      // Typed per event by the caller's signature; Socket.IO's emit cannot see that through E.
+      ;(socket.emit as (event: E, ...args: Parameters<ServerToClientEvents[E]>) => boolean)(
+        event,
+        ...args,
+      )
+    }
+  }
+}
