@@ -243,9 +243,11 @@ export class ElementSession extends ObservableV2<SessionEvents> {
     this.setState({ role: result.role, error: null })
     // Re-announce ourselves with a newer clock (sent by handleAwarenessChange): when our last
     // connection dropped, the server removed our state but kept its clock, so a resend of the same
-    // clock would be ignored by the server and every peer.
+    // clock would be ignored by the server and every peer. An empty state (y-protocols starts every
+    // replica with `{}`) has nothing another client could show: it goes out with the first field
+    // set, and a socket opening hundreds of elements sends no presence frame for each of them.
     const local = this.awareness.getLocalState()
-    if (local !== null) this.awareness.setLocalState(local)
+    if (local !== null && Object.keys(local).length > 0) this.awareness.setLocalState(local)
 
     if (isEmptyUpdate(missing) || result.role === 'viewer') {
       this.unacked = 0

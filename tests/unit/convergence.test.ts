@@ -356,14 +356,17 @@ const runConvergence = async (random: Random, iterations: number): Promise<void>
     )
     expect(fieldsOf(index.get(docId)), `seed ${seed}: index seen by a subscriber`).toEqual(fields)
 
-    // Presence converges too: every client sees every client, and so does the server, with the
-    // `user` the server stamps from the session (a client's own entry is as it set it).
+    // Presence converges too: every client sees every client that has set something, and so does
+    // the server, with the `user` the server stamps from the session (a client's own entry is as
+    // it set it). A replica's initial empty state is never announced (element-session.ts).
     const user = { id: server.user.id, name: server.user.username, color: server.user.color }
     const local = sessions.map(
       (session) => [session.doc.clientID, session.awareness.getLocalState()] as const,
     )
     const stamped = new Map<number, Record<string, unknown> | null>(
-      local.map(([id, state]) => [id, { ...state, user }]),
+      local
+        .filter(([, state]) => state !== null && Object.keys(state).length > 0)
+        .map(([id, state]) => [id, { ...state, user }]),
     )
     for (const [c, session] of sessions.entries()) {
       const expected = new Map(stamped).set(session.doc.clientID, local[c]![1])
