@@ -206,6 +206,37 @@ describe('GroupCommitter', () => {
     expect(committer.pending).toBe(0)
   })
 
+  it('starts commits at least minIntervalMs apart and batches what arrives meanwhile', async () => {
+    const docId = await newElement()
+    const entry = entryFor(docId)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setImmediate', 'performance'] })
+    try {
+      const committer = new GroupCommitter(store, { minIntervalMs: 5 })
+      const first = committer.append(entry(0))
+      await vi.advanceTimersByTimeAsync(0)
+      await first
+      expect(store.batches.map((batch) => batch.length)).toEqual([1])
+
+      // Right after a commit: the next one waits out the interval and takes everything queued.
+      const rest = [1, 2, 3].map((n) => committer.append(entry(n)))
+      await vi.advanceTimersByTimeAsync(4)
+      expect(store.batches).toHaveLength(1)
+      await vi.advanceTimersByTimeAsync(1)
+      await Promise.all(rest)
+      expect(store.batches.map((batch) => batch.length)).toEqual([1, 3])
+
+      // Long after the last commit, an append commits in the same turn as before.
+      await vi.advanceTimersByTimeAsync(100)
+      const late = committer.append(entry(4))
+      await vi.advanceTimersByTimeAsync(0)
+      await late
+      expect(store.batches.map((batch) => batch.length)).toEqual([1, 3, 1])
+    } finally {
+      vi.useRealTimers()
+    }
+    expect(await loggedAfterSeed(docId)).toEqual([0, 1, 2, 3, 4].map((n) => hex(numbered(n))))
+  })
+
   it('rejects only the failed batch, and later appends commit', async () => {
     const docId = await newElement()
     const entry = entryFor(docId)
