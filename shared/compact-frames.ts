@@ -70,14 +70,23 @@ const uuidBytes = (value: unknown): Uint8Array | null => {
   return bytes
 }
 
+const HEX_CODES = Array.from(HEX, (digit) => digit.charCodeAt(0))
+/** The 36 character codes of a UUID being decoded; the hyphens stay where they are. */
+const uuidScratch = Array.from('00000000-0000-0000-0000-000000000000', (c) => c.charCodeAt(0))
+
+/**
+ * The canonical UUID of 16 bytes, built as character codes and turned into one flat string at
+ * once: concatenating pieces made some twenty intermediate strings for every message received.
+ */
 const uuidString = (frame: Uint8Array, at: number): string => {
-  let text = ''
+  let out = 0
   for (let i = 0; i < 16; i++) {
-    if (i === 4 || i === 6 || i === 8 || i === 10) text += '-'
+    if (i === 4 || i === 6 || i === 8 || i === 10) out++
     const value = frame[at + i] ?? 0
-    text += HEX[value >> 4]! + HEX[value & 15]!
+    uuidScratch[out++] = HEX_CODES[value >> 4]!
+    uuidScratch[out++] = HEX_CODES[value & 15]!
   }
-  return text
+  return String.fromCharCode(...uuidScratch)
 }
 
 const asBytes = (value: unknown): Uint8Array | null => {
