@@ -37,6 +37,16 @@
 export const TOUCH_EVERY_MS = 60_000
 
 /**
+ * `wal_autocheckpoint` for every connection that writes the log. SQLite's default checkpoints every
+ * 1,000 WAL pages; with a few pages per commit that was a checkpoint (copying the hot pages back
+ * into the database file, with an fsync) every few hundred commits, and under a stream of updates
+ * the same few pages were copied again each time. Ten times fewer checkpoints copy nearly the same
+ * pages once: 15 % less server CPU at 1,000 updates a second (benchmark T2). The cost is a WAL of
+ * up to about 40 MB between checkpoints (reused, not regrown, after each one).
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000
+
+/**
  * The `updated_at` below which a body edit at `updatedAt` rewrites it. Timestamps are ISO 8601
  * strings in UTC, which order as text.
  * @param {string} updatedAt

@@ -27,6 +27,7 @@ import type {
   WorldRecord,
 } from '../store.ts'
 import { inlineLogWriter, type LogWriter } from './log-writer.ts'
+import { WAL_AUTOCHECKPOINT_PAGES } from './log-writes.mjs'
 import { migrate } from './schema.ts'
 import { SqliteAccountStore } from './sqlite-accounts.ts'
 import { ThreadedLogWriter } from './writer-thread.ts'
@@ -55,6 +56,7 @@ export interface SqliteSettings {
   readonly synchronous: number
   readonly foreignKeys: boolean
   readonly busyTimeoutMs: number
+  readonly walAutocheckpointPages: number
 }
 
 const SYNCHRONOUS_PRAGMA: Readonly<Record<SqliteSynchronous, string>> = {
@@ -308,6 +310,7 @@ export class SqliteStore extends SqliteAccountStore implements DocumentStore {
       synchronous: Number(pragma('synchronous')),
       foreignKeys: Number(pragma('foreign_keys')) === 1,
       busyTimeoutMs: Number(pragma('busy_timeout')),
+      walAutocheckpointPages: Number(pragma('wal_autocheckpoint')),
     }
   }
 }
@@ -330,6 +333,7 @@ export const openSqliteStore = (options: SqliteStoreOptions): SqliteStore => {
     }
     db.pragma(`synchronous = ${SYNCHRONOUS_PRAGMA[options.synchronous]}`)
     db.pragma('foreign_keys = ON')
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`)
     migrate(db)
     const threaded = (options.writerThread ?? false) && !db.memory
     if (!threaded) return new SqliteStore(db)

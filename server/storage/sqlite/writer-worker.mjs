@@ -13,7 +13,7 @@
  */
 import { parentPort } from 'node:worker_threads'
 import Database from 'better-sqlite3'
-import { prepareLogWrites } from './log-writes.mjs'
+import { prepareLogWrites, WAL_AUTOCHECKPOINT_PAGES } from './log-writes.mjs'
 
 /**
  * @typedef {import('./writer-protocol.ts').WriterSettings} WriterSettings
@@ -47,6 +47,7 @@ const open = (settings) => {
     db.pragma(`busy_timeout = ${Math.trunc(settings.busyTimeoutMs)}`)
     db.pragma(`synchronous = ${settings.synchronousPragma}`)
     db.pragma('foreign_keys = ON')
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`)
     return { db, writes: prepareLogWrites(db) }
   } catch (error) {
     db.close()

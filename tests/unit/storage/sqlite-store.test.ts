@@ -173,6 +173,7 @@ describe('SqliteStore on disk', () => {
       synchronous: level,
       foreignKeys: true,
       busyTimeoutMs: 5000,
+      walAutocheckpointPages: 10_000,
     })
   })
 
