@@ -4,10 +4,10 @@
  * the awareness half of `doc:change` (doc-handlers.ts).
  */
 import { MAX_AWARENESS_BYTES } from '../../shared/limits.ts'
-import { docRoom } from '../../shared/protocol.ts'
 import { MalformedAwarenessError, OversizedAwarenessError } from '../rooms/awareness-filter.ts'
 import type { Room } from '../rooms/room.ts'
 import type { RealtimeContext } from './context.ts'
+import { relayToOthers } from './relay.ts'
 import { socketListener, type SocketListener } from './boundary.ts'
 import type { LoresyncSocket } from './types.ts'
 import { checkBinary, checkId } from './validate.ts'
@@ -80,10 +80,7 @@ export const awarenessHandlers = (
         return
       }
       const relayed = acceptAwareness(socket, context, room, rawUpdate)
-      if (!relayed) return
-      const target = docRoom(docId.value)
-      if (context.multiNode) socket.to(target).emit('awareness:update', docId.value, relayed)
-      else context.fanout.emitToOthers(socket, target, 'awareness:update', docId.value, relayed)
+      if (relayed) relayToOthers(context, socket, docId.value, null, relayed)
     },
   )
   return { 'awareness:update': onAwareness }

@@ -13,6 +13,7 @@ import { docRoom, type AckResult } from '../../shared/protocol.ts'
 import { canWrite } from '../../shared/roles.ts'
 import { ForgedIdentityError, MalformedUpdateError, type Room } from '../rooms/room.ts'
 import { acceptAwareness } from './awareness-handlers.ts'
+import { relayToOthers } from './relay.ts'
 import { socketListener, type SocketListener } from './boundary.ts'
 import { ChunkAssembler } from './chunk-assembler.ts'
 import type { RealtimeContext } from './context.ts'
@@ -52,34 +53,6 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
   }
 
   /**
-   * Relays to the others in the room. An update and the awareness frame that came with it travel
-   * as one `doc:change` (one frame per recipient instead of two) — on a single node only: with
-   * several nodes, updates reach other nodes' clients after commit (cluster/peer-sync.ts) while
-   * awareness goes through the adapter at once, so there they stay two events.
-   */
-  const relay = (
-    socket: LoresyncSocket,
-    docId: string,
-    update: Uint8Array | null,
-    awareness: Uint8Array | null,
-  ): void => {
-    const room = docRoom(docId)
-    if (!context.multiNode) {
-      const { fanout } = context
-      if (update && awareness)
-        fanout.emitToOthers(socket, room, 'doc:change', docId, update, awareness)
-      else if (update) fanout.emitToOthers(socket, room, 'doc:update', docId, update)
-      else if (awareness) fanout.emitToOthers(socket, room, 'awareness:update', docId, awareness)
-      return
-    }
-    // This node's clients only. With several nodes, the others send it to theirs once it is
-    // committed and their rooms hold it (cluster/peer-sync.ts): a client never sees an edit its
-    // own node lacks, so its next update never builds on something its node would refuse.
-    if (update) socket.to(room).local.emit('doc:update', docId, update)
-    if (awareness) socket.to(room).emit('awareness:update', docId, awareness)
-  }
-
-  /**
    * Applies, broadcasts (with `awareness`, the frame relayed along with it, if any), persists,
    * then acknowledges. `receivedAt` is when the message (or its last chunk) arrived. The whole
    * path is tracked in `inFlight`, so a graceful shutdown closes the connection only after the
@@ -95,7 +68,7 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
   ): void => {
     const { docId } = room
     const refuse = (failure: Failure): void => {
-      relay(socket, docId, null, awareness)
+      relayToOthers(context, socket, docId, null, awareness)
       reply(failure)
     }
     const { maxDocumentBytes } = socket.data.guard.limits
@@ -121,7 +94,7 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
       throw error
     }
     observer.updateReceived()
-    relay(socket, docId, applied.effective ?? null, awareness)
+    relayToOthers(context, socket, docId, applied.effective ?? null, awareness)
     // Only what the server's doc added on its own (formatting cleanup) goes back to the sender.
     if (applied.echo) socket.emit('doc:update', docId, applied.echo)
     void inFlight.track(
@@ -165,7 +138,7 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
       : null
     const refusal = writeRefusal(socket, docId.value)
     if (refusal) {
-      relay(socket, docId.value, null, awareness)
+      relayToOthers(context, socket, docId.value, null, awareness)
       return reply(refusal)
     }
     applyIncoming(socket, room, update.value, reply, receivedAt, awareness)

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { AbusePolicy, type GuardedSocket } from '../../../server/realtime/abuse-policy.ts'
 
 const socket = (id: string): GuardedSocket & { disconnects: number } => ({
@@ -9,12 +9,16 @@ const socket = (id: string): GuardedSocket & { disconnects: number } => ({
   },
 })
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const settle = () => new Promise((resolve) => setImmediate(resolve))
 const many = { points: 1_000_000, seconds: 60 }
 
 describe('SocketGuard', () => {
   it('admits a socket\u2019s messages up to its window, then again once the window has passed', async () => {
+    // The socket's window runs on performance.now(): faked, so the window passes without a wait.
+    vi.useFakeTimers({ toFake: ['performance'] })
+    onTestFinished(() => {
+      vi.useRealTimers()
+    })
     const policy = new AbusePolicy({
       messagesPerSocket: { points: 3, seconds: 0.2 },
       messagesPerAddress: many,
@@ -30,7 +34,9 @@ describe('SocketGuard', () => {
     expect(first).toEqual([true, true, true, false])
     // Another socket has its own window.
     expect(await policy.forSocket(socket('b'), '10.0.0.1').admit()).toBe(true)
-    await sleep(250)
+    vi.advanceTimersByTime(199)
+    expect(await guard.admit()).toBe(false)
+    vi.advanceTimersByTime(1)
     expect(await guard.admit()).toBe(true)
   })
 
