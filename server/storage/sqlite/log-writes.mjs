@@ -17,6 +17,7 @@
  * @typedef {import('better-sqlite3').Database} Database
  * @typedef {import('../store.ts').AppendEntry} AppendEntry
  * @typedef {import('../store.ts').CompactRequest} CompactRequest
+ * @typedef {{ docId: string, data: Uint8Array }} UpdateRow the parameters of INSERT_UPDATE_SQL
  */
 
 /**
@@ -47,6 +48,24 @@ export const TOUCH_EVERY_MS = 60_000
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 /**
+ * Appends one row to a document's log and returns its seq (named parameters `docId`, `data`).
+ * Seqs count per document (schema migration 3 explains why the log is no longer AUTOINCREMENT), so
+ * the next one is taken here: one past the larger of the document's highest row and its snapshot's
+ * `through_seq`. The snapshot term is what stops a seq from being reused after compaction deleted
+ * every row, and with them the highest seq: a reused seq <= through_seq would read as already in
+ * the snapshot and never be loaded. Run inside a write transaction, so nobody takes the same seq
+ * between the read and the insert; rows added earlier in the same transaction count, so a batch
+ * with several entries for one document gives them increasing seqs. Both subqueries are primary
+ * key lookups and only read: the one page written is the log leaf the row goes into.
+ */
+export const INSERT_UPDATE_SQL = `INSERT INTO doc_updates (doc_id, seq, data)
+  SELECT @docId, max(
+    coalesce((SELECT max(seq) FROM doc_updates WHERE doc_id = @docId), 0),
+    coalesce((SELECT through_seq FROM doc_snapshots WHERE doc_id = @docId), 0)
+  ) + 1, @data
+  RETURNING seq`
+
+/**
  * The `updated_at` below which a body edit at `updatedAt` rewrites it. Timestamps are ISO 8601
  * strings in UTC, which order as text.
  * @param {string} updatedAt
@@ -61,8 +80,9 @@ const staleBefore = (updatedAt) => {
  * @returns {LogWrites}
  */
 export const prepareLogWrites = (db) => {
-  /** @type {import('better-sqlite3').Statement<[string, Uint8Array]>} */
-  const insertUpdate = db.prepare('INSERT INTO doc_updates (doc_id, data) VALUES (?, ?)')
+  const insertUpdate = /** @type {import('better-sqlite3').Statement<[UpdateRow], number>} */ (
+    db.prepare(INSERT_UPDATE_SQL).pluck()
+  )
   /** @type {import('better-sqlite3').Statement<[string, string, string, string, string]>} */
   const updateElementFields = db.prepare(
     'UPDATE elements SET kind = ?, name = ?, summary = ?, updated_at = ? WHERE id = ?',
@@ -101,7 +121,9 @@ export const prepareLogWrites = (db) => {
               0 || elementExists.get(entry.docId) !== undefined
         // The element was deleted while the update travelled: nothing to keep.
         if (!exists) return 0
-        return Number(insertUpdate.run(entry.docId, entry.update).lastInsertRowid)
+        const seq = insertUpdate.get({ docId: entry.docId, data: entry.update })
+        if (typeof seq !== 'number') throw new Error(`no seq for the row of ${entry.docId}`)
+        return seq
       }),
   ).immediate
 

@@ -89,6 +89,43 @@ const MIGRATIONS: readonly string[] = [
     expires_at TEXT NOT NULL
   ) STRICT;
   `,
+  // 3: the update log clustered by document, with seqs counted per document. The rowid log of
+  // migration 1 made every group commit write three pages to the WAL: the table's rightmost leaf,
+  // the (doc_id, seq) index leaf and, for AUTOINCREMENT, the sqlite_sequence page; benchmark T5
+  // (bytes the server writes per delivered edit) sat on its threshold because of it. Keyed
+  // (doc_id, seq) WITHOUT ROWID, a commit touching one document writes the one leaf that holds
+  // that document's newest rows (and, when that leaf is full, the neighbours it is rebalanced
+  // with).
+  //
+  // What AUTOINCREMENT guaranteed ("seq <= through_seq" keeps meaning "covered by the snapshot",
+  // even after compaction deleted a document's newest rows) now comes from how a seq is chosen:
+  // one past the larger of the document's highest row and its snapshot's through_seq, inside the
+  // write transaction (INSERT_UPDATE_SQL in log-writes.mjs). Seqs are compared only within one
+  // document, so the old global seqs are kept as they are: unique and increasing per document,
+  // they are valid per-document seqs, and every through_seq keeps its meaning.
+  //
+  // The rebuild follows the create, copy, drop, rename order of SQLite's procedure for changing
+  // a table. That procedure turns foreign keys off first, for tables other tables point at;
+  // nothing points at doc_updates, so with them on (the pragma cannot change inside this
+  // transaction anyway) the drop touches no other table and the rename rewrites no reference.
+  // The copy is checked against elements as it is inserted: a log row of no element fails the
+  // migration and leaves the file at version 2. Dropping the AUTOINCREMENT table also deletes its
+  // sqlite_sequence row. Rows longer than about 1 KB (the most an index b-tree keeps on a 4 KB
+  // page) spill into overflow pages; keystroke updates are tens of bytes.
+  `
+  CREATE TABLE new_doc_updates (
+    doc_id TEXT NOT NULL REFERENCES elements (id),
+    seq INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (doc_id, seq)
+  ) STRICT, WITHOUT ROWID;
+
+  INSERT INTO new_doc_updates (doc_id, seq, data)
+    SELECT doc_id, seq, data FROM doc_updates ORDER BY doc_id, seq;
+
+  DROP TABLE doc_updates;
+  ALTER TABLE new_doc_updates RENAME TO doc_updates;
+  `,
 ]
 
 /** The version a file has once every migration this build knows has run. */
@@ -97,8 +134,16 @@ export const SCHEMA_VERSION = MIGRATIONS.length
 export const readSchemaVersion = (db: Database.Database): number =>
   Number(db.pragma('user_version', { simple: true }))
 
-/** Brings the file up to SCHEMA_VERSION; refuses a file written by a newer build. */
-export const migrate = (db: Database.Database): void => {
+/**
+ * Brings the file up to SCHEMA_VERSION; refuses a file written by a newer build. `target` stops
+ * earlier, so tests can write a file as an older build left it and then migrate it.
+ */
+export const migrate = (db: Database.Database, target: number = SCHEMA_VERSION): void => {
+  if (!Number.isInteger(target) || target < 0 || target > SCHEMA_VERSION) {
+    throw new Error(
+      `cannot migrate to schema version ${target}: this build knows 0 to ${SCHEMA_VERSION}`,
+    )
+  }
   const run = db.transaction(() => {
     const current = readSchemaVersion(db)
     if (current > SCHEMA_VERSION) {
@@ -107,9 +152,9 @@ export const migrate = (db: Database.Database): void => {
           `${SCHEMA_VERSION}: run a newer Loresync, or restore a backup made by this version.`,
       )
     }
-    for (const sql of MIGRATIONS.slice(current)) db.exec(sql)
-    // PRAGMA takes no bound parameters; SCHEMA_VERSION is a constant of this module.
-    if (current < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`)
+    for (const sql of MIGRATIONS.slice(current, target)) db.exec(sql)
+    // PRAGMA takes no bound parameters; target is an integer checked above.
+    if (current < target) db.pragma(`user_version = ${target}`)
   })
   run.immediate()
 }

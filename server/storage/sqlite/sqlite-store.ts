@@ -27,7 +27,7 @@ import type {
   WorldRecord,
 } from '../store.ts'
 import { inlineLogWriter, type LogWriter } from './log-writer.ts'
-import { WAL_AUTOCHECKPOINT_PAGES } from './log-writes.mjs'
+import { INSERT_UPDATE_SQL, WAL_AUTOCHECKPOINT_PAGES } from './log-writes.mjs'
 import { migrate } from './schema.ts'
 import { SqliteAccountStore } from './sqlite-accounts.ts'
 import { ThreadedLogWriter } from './writer-thread.ts'
@@ -127,9 +127,10 @@ const prepareStatements = (db: Database.Database) => ({
   elementExists: db.prepare<[string], number>('SELECT 1 FROM elements WHERE id = ?').pluck(),
   deleteElement: db.prepare<[string]>('DELETE FROM elements WHERE id = ?'),
 
-  insertUpdate: db.prepare<[string, Uint8Array]>(
-    'INSERT INTO doc_updates (doc_id, data) VALUES (?, ?)',
-  ),
+  // The seed row takes its seq by the same rule as the group commit (1 for a new element).
+  insertUpdate: db
+    .prepare<[{ docId: string; data: Uint8Array }], number>(INSERT_UPDATE_SQL)
+    .pluck(),
   selectUpdates: db.prepare<[string], UpdateRow>(
     'SELECT seq, data FROM doc_updates WHERE doc_id = ? ORDER BY seq',
   ),
@@ -210,7 +211,7 @@ export class SqliteStore extends SqliteAccountStore implements DocumentStore {
         summary: element.summary,
         updatedAt: element.updatedAt,
       })
-      sql.insertUpdate.run(element.id, seedUpdate)
+      sql.insertUpdate.get({ docId: element.id, data: seedUpdate })
     }).immediate
 
     // Children first: the foreign keys refuse to delete an element that still has rows.
