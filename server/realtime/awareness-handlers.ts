@@ -4,13 +4,35 @@
  * the awareness half of `doc:change` (doc-handlers.ts).
  */
 import { MAX_AWARENESS_BYTES } from '../../shared/limits.ts'
-import { MalformedAwarenessError, OversizedAwarenessError } from '../rooms/awareness-filter.ts'
+import type { Principal } from '../auth/auth-service.ts'
+import {
+  MalformedAwarenessError,
+  OversizedAwarenessError,
+  type AwarenessIdentity,
+} from '../rooms/awareness-filter.ts'
 import type { Room } from '../rooms/room.ts'
 import type { RealtimeContext } from './context.ts'
 import { relayToOthers } from './relay.ts'
 import { socketListener, type SocketListener } from './boundary.ts'
 import type { LoresyncSocket } from './types.ts'
 import { checkBinary, checkId } from './validate.ts'
+
+/**
+ * One identity object per principal, made on its first awareness frame: rooms keep it as the
+ * `user` of every state of that session (Room.applyClientAwareness), instead of a parsed copy per
+ * state. Principals are shared by a session's sockets (auth/principal-cache.ts), and held weakly here.
+ */
+const identities = new WeakMap<Principal, AwarenessIdentity>()
+
+const identityOf = (principal: Principal): AwarenessIdentity => {
+  let identity = identities.get(principal)
+  if (!identity) {
+    const { id, username, color } = principal.user
+    identity = Object.freeze({ id, name: username, color })
+    identities.set(principal, identity)
+  }
+  return identity
+}
 
 /**
  * Applies one awareness frame from `socket` to `room` (a room it has joined) and returns the frame
@@ -33,11 +55,7 @@ export const acceptAwareness = (
     return null
   }
   try {
-    return room.applyClientAwareness(socket.id, update.value, {
-      id: principal.user.id,
-      name: principal.user.username,
-      color: principal.user.color,
-    })
+    return room.applyClientAwareness(socket.id, update.value, identityOf(principal))
   } catch (error) {
     if (error instanceof OversizedAwarenessError) {
       guard.offence()

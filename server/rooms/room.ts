@@ -12,7 +12,7 @@ import {
 } from 'y-protocols/awareness'
 import { readFields, sameFields, type ElementFields } from '../../shared/element-doc.ts'
 import type { StoredDocument } from '../storage/store.ts'
-import { filterAwarenessUpdate, type AwarenessIdentity } from './awareness-filter.ts'
+import { filterAwarenessUpdate, shareIdentity, type AwarenessIdentity } from './awareness-filter.ts'
 import { createRoomAwareness, releaseAwareness } from './room-awareness.ts'
 import { stateVectorOfUpdate } from './state-vector.ts'
 import { findMissingDependency } from './update-dependencies.ts'
@@ -339,7 +339,8 @@ export class Room {
    * Applies an awareness update from a socket, keeping only entries for client ids that socket owns
    * (or claims first), with each state's `user` replaced by `identity`: who someone appears to be is
    * decided by their session, never by what their client says. Returns the bytes to broadcast, or
-   * null if nothing was left.
+   * null if nothing was left. The states held keep `identity` itself as their `user` (see
+   * `shareIdentity`): pass one object per session, never changed.
    */
   applyClientAwareness(
     socketId: string,
@@ -355,6 +356,10 @@ export class Room {
     if (!filtered) return null
     for (const clientId of filtered.clientIds) this.claim(socketId, clientId)
     applyAwarenessUpdate(this.awareness, filtered.update, socketOrigin(socketId))
+    const { states } = this.awareness
+    for (const clientId of filtered.clientIds) {
+      shareIdentity(states.get(clientId) as Record<string, unknown> | undefined, identity)
+    }
     return filtered.update
   }
 

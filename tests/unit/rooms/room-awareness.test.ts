@@ -46,6 +46,60 @@ describe('Room awareness and lazy document', () => {
     expect(room.doc.isDestroyed).toBe(true)
   })
 
+  it('keeps the session identity object itself as the user of every state it stamped', () => {
+    const session = Object.freeze({ ...identity })
+    const rooms = [new Room('d1', 'w1', storedText('a')), new Room('d2', 'w1', storedText('b'))]
+    const clients = rooms.map(() => new Y.Doc())
+    rooms.forEach((room, index) => {
+      room.addMember('s1', 'u1')
+      room.applyClientAwareness('s1', presenceOf(clients[index]!), session)
+    })
+    // One object for the person's states in every room, not a parsed copy per state.
+    const users = rooms.map((room, index) =>
+      room.awareness.getStates().get(clients[index]!.clientID),
+    )
+    expect(users.map((state) => state?.user)).toEqual([session, session])
+    expect(users[0]?.user).toBe(session)
+    expect(users[1]?.user).toBe(session)
+    // What the room sends joiners is what it would have sent with the parsed copy.
+    const expected = new Awareness(clients[0]!)
+    expected.setLocalState({ user: { ...identity }, cursor: 1 })
+    expect(rooms[0]!.encodeAwareness()).toEqual(
+      encodeAwarenessUpdate(expected, [clients[0]!.clientID]),
+    )
+    expected.destroy()
+    for (const room of rooms) room.destroy()
+  })
+
+  it('stamps a foreign identity and shares the session one; other key orders are left as sent', () => {
+    const session = Object.freeze({ ...identity })
+    const room = new Room('d1', 'w1', storedText('a'))
+    room.addMember('s1', 'u1')
+    const frameWith = (clientDoc: Y.Doc, user: Record<string, unknown>): Uint8Array => {
+      const awareness = new Awareness(clientDoc)
+      awareness.setLocalState({ user, cursor: 2 })
+      const frame = encodeAwarenessUpdate(awareness, [clientDoc.clientID])
+      awareness.destroy()
+      return frame
+    }
+    const forger = new Y.Doc()
+    room.applyClientAwareness(
+      's1',
+      frameWith(forger, { id: 'u2', name: 'Eve', color: '#000' }),
+      session,
+    )
+    expect(room.awareness.getStates().get(forger.clientID)?.user).toBe(session)
+    // Same identity, fields in another order: relayed and kept as it came, so it encodes the same.
+    const reordered = new Y.Doc()
+    const user = { color: identity.color, name: identity.name, id: identity.id }
+    const frame = frameWith(reordered, user)
+    expect(room.applyClientAwareness('s1', frame, session)).toBe(frame)
+    const held = room.awareness.getStates().get(reordered.clientID)?.user
+    expect(held).toEqual(session)
+    expect(held).not.toBe(session)
+    room.destroy()
+  })
+
   it('builds the document with what storage held on first use', () => {
     const room = new Room('d1', 'w1', storedText('hello'))
     expect(room.doc.getText('body').toString()).toBe('hello')
