@@ -20,6 +20,7 @@ import { RoomRegistry } from './rooms/room-registry.ts'
 import { evictElement } from './realtime/evictions.ts'
 import type { AbuseLimits } from './realtime/abuse-policy.ts'
 import { authenticateSockets } from './realtime/socket-auth.ts'
+import { exposeAckIds } from './realtime/direct-acks.ts'
 import { preframeBinaryBroadcasts } from './realtime/preframed-broadcasts.ts'
 import { attachHandlers, createSocketServer } from './realtime/socket-server.ts'
 import type { LoresyncServer } from './realtime/types.ts'
@@ -150,6 +151,8 @@ const assemble = async ({
   })
   if (multiNode) io.adapter(multiNode.adapter)
   preframeBinaryBroadcasts(io)
+  // Lets acknowledgements skip Socket.IO's write path when it would write at once anyway.
+  exposeAckIds()
   sockets.io = io
   authenticateSockets(io, security.auth, security.abuse)
   const inFlight = new InFlight()

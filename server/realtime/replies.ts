@@ -6,7 +6,7 @@ import { failure, type ErrorCode, type Failure } from '../../shared/errors.ts'
 
 export type Reply<T> = (result: T) => void
 
-const isFailure = (result: unknown): result is Failure =>
+export const isFailure = (result: unknown): result is Failure =>
   typeof result === 'object' && result !== null && (result as { ok?: unknown }).ok === false
 
 /**

@@ -9,62 +9,30 @@
  * tenth of the server's busy time, as much as the rest of our handlers together.
  *
  * A recipient is written to directly only when engine.io has nothing of its own in flight for it
- * (an open WebSocket transport that is writable, with an empty write buffer, no upgrade under way
- * and no compression): that is exactly when engine.io would itself write the frame at once, so
- * the order of everything a client receives is unchanged. Any other recipient gets the event
- * through Socket.IO as usual. Only for one node: with several, rooms span nodes and the adapter
+ * (direct-write.ts), so the order of everything a client receives is unchanged. Any other
+ * recipient gets the event through Socket.IO as usual. Only for one node: with several, rooms span nodes and the adapter
  * must carry the broadcast (doc-handlers.ts decides).
  */
 import type { ServerToClientEvents } from '../../shared/protocol.ts'
+import { writeDirectly, type EngineConnection } from './direct-write.ts'
 import { binaryFrame } from './preframed-broadcasts.ts'
 import type { LoresyncServer, LoresyncSocket } from './types.ts'
 
 /** The events this fan-out carries; all of them binary and frequent. */
 type HotEvent = 'doc:update' | 'doc:change' | 'awareness:update'
 
-/** What this module reads of engine.io's connection (engine.io 6, not in its public types). */
-interface EngineConnection {
-  readonly readyState: string
-  readonly upgrading: boolean
-  readonly writeBuffer: readonly unknown[]
-  readonly transport: {
-    readonly name: string
-    readonly writable: boolean
-    readonly opts?: { readonly perMessageDeflate?: unknown }
-    readonly socket?: { readonly _sender?: { sendFrame(list: Buffer[], cb?: () => void): void } }
-  }
-}
-
 /** The server's packet encoder (shared/wire-parser.ts). */
 export interface PacketEncoder {
-  encode(packet: { type: number; nsp: string; data: unknown[] }): unknown[]
+  encode(packet: { type: number; nsp: string; data: unknown[]; id?: number }): unknown[]
 }
 
 const EVENT_PACKET = 2
 
-/** Writes `frame` to the connection's WebSocket if engine.io would do so at once; else false. */
-const writeDirectly = (connection: EngineConnection, frame: Buffer): boolean => {
-  const { transport } = connection
-  const sender = transport.socket?._sender
-  if (
-    connection.readyState !== 'open' ||
-    connection.upgrading ||
-    connection.writeBuffer.length > 0 ||
-    transport.name !== 'websocket' ||
-    !transport.writable ||
-    transport.opts?.perMessageDeflate ||
-    typeof sender?.sendFrame !== 'function'
-  ) {
-    return false
-  }
-  sender.sendFrame([frame])
-  return true
-}
-
 export class RoomFanout {
   constructor(
     private readonly io: LoresyncServer,
-    private readonly encoder: PacketEncoder,
+    /** Also what direct-acks.ts encodes acknowledgements with. */
+    readonly encoder: PacketEncoder,
   ) {}
 
   /** Sends `event` to every socket of `room` on this node except `sender`. */
