@@ -56,24 +56,43 @@ export const WAL_AUTOCHECKPOINT_PAGES = 10_000
  * the snapshot and never be loaded. Run inside a write transaction, so nobody takes the same seq
  * between the read and the insert; rows added earlier in the same transaction count, so a batch
  * with several entries for one document gives them increasing seqs. Both subqueries are primary
- * key lookups and only read: the one page written is the log leaf the row goes into.
+ * key lookups and only read: the one page written is the log leaf the row goes into. No row (and
+ * no seq) when the element is gone: an update that travelled while its element was deleted is
+ * dropped, with no separate existence check.
  */
 export const INSERT_UPDATE_SQL = `INSERT INTO doc_updates (doc_id, seq, data)
   SELECT @docId, max(
     coalesce((SELECT max(seq) FROM doc_updates WHERE doc_id = @docId), 0),
     coalesce((SELECT through_seq FROM doc_snapshots WHERE doc_id = @docId), 0)
   ) + 1, @data
+  WHERE EXISTS (SELECT 1 FROM elements WHERE id = @docId)
   RETURNING seq`
 
 /**
- * The `updated_at` below which a body edit at `updatedAt` rewrites it. Timestamps are ISO 8601
- * strings in UTC, which order as text.
+ * `updatedAt` moved `TOUCH_EVERY_MS` later: before then, a body edit leaves an element whose
+ * `updated_at` is `updatedAt` as it is. Timestamps are ISO 8601 strings in UTC, which order as
+ * text; one that does not parse is its own bound (the statement then decides, as before).
+ * @param {string} updatedAt
+ */
+const touchDueAfter = (updatedAt) => {
+  const time = Date.parse(updatedAt)
+  return Number.isNaN(time) ? updatedAt : new Date(time + TOUCH_EVERY_MS).toISOString()
+}
+
+/**
+ * The `updated_at` below which a body edit at `updatedAt` rewrites it.
  * @param {string} updatedAt
  */
 const staleBefore = (updatedAt) => {
   const time = Date.parse(updatedAt)
   return Number.isNaN(time) ? updatedAt : new Date(time - TOUCH_EVERY_MS).toISOString()
 }
+
+/**
+ * How many elements' `updated_at` a connection remembers (touchDue in prepareLogWrites); past
+ * that it starts over, which costs one statement per element edited next.
+ */
+const REMEMBERED_ELEMENTS = 10_000
 
 /**
  * @param {Database} db a configured, migrated connection
@@ -91,9 +110,47 @@ export const prepareLogWrites = (db) => {
   const touchElement = db.prepare(
     'UPDATE elements SET updated_at = ? WHERE id = ? AND updated_at < ?',
   )
+  const readUpdatedAt = /** @type {import('better-sqlite3').Statement<[string], string>} */ (
+    db.prepare('SELECT updated_at FROM elements WHERE id = ?').pluck()
+  )
   const elementExists = /** @type {import('better-sqlite3').Statement<[string], number>} */ (
     db.prepare('SELECT 1 FROM elements WHERE id = ?').pluck()
   )
+  /**
+   * Element id → the time before which a body edit need not look at its `updated_at`, from the
+   * value this connection last wrote or read. A body edit used to run two statements besides its
+   * insert (the conditional touch, and an existence check when that changed nothing); under a
+   * stream of keystrokes they were most of the per-update work of a commit (benchmarks T1, T2).
+   * Now it runs them about once a minute per element. The value is a lower bound: every writer
+   * only moves `updated_at` forward, so a stale entry can only make the statement run early,
+   * where its own WHERE still decides.
+   * @type {Map<string, string>}
+   */
+  const touchDue = new Map()
+  /** @param {string} docId @param {string} updatedAt */
+  const remember = (docId, updatedAt) => {
+    if (touchDue.size >= REMEMBERED_ELEMENTS && !touchDue.has(docId)) touchDue.clear()
+    touchDue.set(docId, touchDueAfter(updatedAt))
+  }
+
+  /**
+   * Moves a body edit's element `updated_at` to `updatedAt` when it is over a minute older;
+   * false when the element is gone.
+   * @param {string} docId @param {string} updatedAt
+   */
+  const touchForBodyEdit = (docId, updatedAt) => {
+    const due = touchDue.get(docId)
+    if (due !== undefined && updatedAt <= due) return true
+    if (touchElement.run(updatedAt, docId, staleBefore(updatedAt)).changes > 0) {
+      remember(docId, updatedAt)
+      return true
+    }
+    const stored = readUpdatedAt.get(docId)
+    if (stored === undefined) return false
+    remember(docId, stored)
+    return true
+  }
+
   // The WHERE makes an older snapshot lose against a newer one: compaction never goes backwards.
   /** @type {import('better-sqlite3').Statement<[string, Uint8Array, number]>} */
   const upsertSnapshot = db.prepare(
@@ -109,21 +166,23 @@ export const prepareLogWrites = (db) => {
     /** @param {readonly AppendEntry[]} entries */
     (entries) =>
       entries.map((entry) => {
-        const exists = entry.fields
-          ? updateElementFields.run(
-              entry.fields.kind,
-              entry.fields.name,
-              entry.fields.summary,
-              entry.updatedAt,
-              entry.docId,
-            ).changes > 0
-          : touchElement.run(entry.updatedAt, entry.docId, staleBefore(entry.updatedAt)).changes >
-              0 || elementExists.get(entry.docId) !== undefined
-        // The element was deleted while the update travelled: nothing to keep.
-        if (!exists) return 0
-        const seq = insertUpdate.get({ docId: entry.docId, data: entry.update })
-        if (typeof seq !== 'number') throw new Error(`no seq for the row of ${entry.docId}`)
-        return seq
+        const { docId, fields, updatedAt } = entry
+        if (fields) {
+          const changed = updateElementFields.run(
+            fields.kind,
+            fields.name,
+            fields.summary,
+            updatedAt,
+            docId,
+          ).changes
+          if (changed === 0) return 0
+          remember(docId, updatedAt)
+        } else if (!touchForBodyEdit(docId, updatedAt)) {
+          return 0
+        }
+        // Undefined when the element was deleted while the update travelled: nothing to keep.
+        const seq = insertUpdate.get({ docId, data: entry.update })
+        return typeof seq === 'number' ? seq : 0
       }),
   ).immediate
 

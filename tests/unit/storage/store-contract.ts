@@ -302,6 +302,21 @@ export const describeStoreContract = (
         expect((await load(element.id)).updates).toHaveLength(5)
       })
 
+      it('drops body edits of an element deleted after it was edited, whenever they arrive', async () => {
+        const { element, replica } = await seededElement()
+        const at = (seconds: number) => new Date(Date.parse(T2) + seconds * 1000).toISOString()
+        const first = await store.appendUpdates([entry(element.id, addTag(replica, 'a'), T2)])
+        expect(first.seqs[0]).toBeGreaterThan(0)
+        expect(await store.deleteElement(element.id)).toBe(true)
+        // Within the minute in which the stored updated_at needs no look, and after it.
+        const late = await store.appendUpdates([
+          entry(element.id, addTag(replica, 'b'), at(10)),
+          entry(element.id, addTag(replica, 'c'), at(70)),
+        ])
+        expect(late.seqs).toEqual([0, 0])
+        expect(await store.getElement(element.id)).toBeUndefined()
+      })
+
       it('drops entries for a deleted or unknown element with seq 0 and commits the rest', async () => {
         const kept = await seededElement()
         const gone = await seededElement()
