@@ -3,7 +3,7 @@
  * once the room is loaded; the answer waits for the room's writes that its vector already covers.
  */
 import { MAX_MESSAGE_BYTES } from '../../shared/limits.ts'
-import { docRoom, type JoinResult } from '../../shared/protocol.ts'
+import type { JoinResult } from '../../shared/protocol.ts'
 import type { Room } from '../rooms/room.ts'
 import { ElementNotFoundError } from '../rooms/room-registry.ts'
 import type { RealtimeContext } from './context.ts'
@@ -92,8 +92,9 @@ export const joinHandler =
     // for those writes: a client whose changes the vector already covers counts them as saved,
     // so they must be durable first (they may be a resend of an update still being written).
     const written = room.whenWritten()
-    socket.data.docs.set(docId.value, role)
-    await socket.join(docRoom(docId.value))
+    // The room's strings, not this message's: one copy of each however many sockets join (T3).
+    socket.data.docs.set(room.docId, role)
+    await socket.join(room.broadcastGroup)
     await written
     reply({
       ok: true,

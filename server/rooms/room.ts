@@ -11,9 +11,11 @@ import {
   type Awareness,
 } from 'y-protocols/awareness'
 import { readFields, sameFields, type ElementFields } from '../../shared/element-doc.ts'
+import { docRoom } from '../../shared/protocol.ts'
 import type { StoredDocument } from '../storage/store.ts'
 import { filterAwarenessUpdate, shareIdentity, type AwarenessIdentity } from './awareness-filter.ts'
 import { createRoomAwareness, releaseAwareness } from './room-awareness.ts'
+import { SmallMap } from './small-map.ts'
 import { stateVectorOfUpdate } from './state-vector.ts'
 import { findMissingDependency } from './update-dependencies.ts'
 import { STORE_ORIGIN, socketOrigin, type UpdateOrigin } from './origins.ts'
@@ -76,9 +78,25 @@ export interface AppliedUpdate {
 const isEmptyStateVector = (stateVector: Uint8Array): boolean =>
   stateVector.byteLength === 1 && stateVector[0] === 0
 
+/**
+ * `text` as one contiguous string. V8 keeps a concatenation as a 32-byte pair pointing at its
+ * parts (or, once read, at a flattened copy) for as long as the result is held. Ids are ASCII; a
+ * string Latin-1 cannot carry is returned as it is.
+ */
+const flat = (text: string): string => {
+  const copy = Buffer.from(text, 'latin1').toString('latin1')
+  return copy === text ? copy : text
+}
+
 export class Room {
   readonly docId: string
   readonly worldId: string
+  /**
+   * The broadcast group its members join (`docRoom(docId)`, shared/protocol.ts), built once: every
+   * socket in the element then holds this one string instead of a concatenation of its own
+   * (88 bytes a connection, benchmark T3).
+   */
+  readonly broadcastGroup: string
   readonly awareness: Awareness
   /**
    * Built on the first use of `doc`: until then nothing needs it (a client with nothing is
@@ -91,16 +109,22 @@ export class Room {
    * What storage held, until it is applied to `ydoc` on the first use of `doc`. Until then a
    * client with an empty state vector is answered from the stored snapshot bytes: a cold load
    * costs no Yjs integration before the answer leaves, and a document only read never builds.
+   * Just the snapshot when that is all storage held (the usual case after an unload compacted
+   * the log): the load's wrapper object and empty row list were 80 bytes a room (benchmark T3).
    */
-  private unapplied: StoredDocument | null
-  /** socket id → who it belongs to and the client ids it has used here. */
-  private readonly members = new Map<string, Member>()
+  private unapplied: StoredDocument | Uint8Array | null
+  /**
+   * socket id → who it belongs to and the client ids it has used here. Most rooms have one member:
+   * a SmallMap holds it in two fields instead of a 184-byte Map (benchmark T3).
+   */
+  private readonly members: Map<string, Member> = new SmallMap()
   /**
    * Yjs client id → the socket that owns it, claimed by the first update or awareness entry that
    * uses it. Awareness and document share the id (y-protocols uses `doc.clientID`), so they share
-   * the claim: nobody can write or appear under an id another person is using.
+   * the claim: nobody can write or appear under an id another person is using. (A SmallMap, as
+   * `members` is.)
    */
-  private readonly clientOwners = new Map<number, string>()
+  private readonly clientOwners: Map<number, string> = new SmallMap()
   /** Writes of this room's updates not yet settled (committed, or given up on); null before any. */
   private writes: Set<Promise<unknown>> | null = null
   /**
@@ -124,7 +148,8 @@ export class Room {
   constructor(docId: string, worldId: string, stored: StoredDocument) {
     this.docId = docId
     this.worldId = worldId
-    this.unapplied = stored
+    this.broadcastGroup = flat(docRoom(docId))
+    this.unapplied = stored.snapshot && stored.updates.length === 0 ? stored.snapshot : stored
     this.committedSeq = stored.lastSeq
     this.rowsSinceSnapshot = stored.updates.length
     this.storedBytes = stored.updates.reduce(
@@ -148,6 +173,7 @@ export class Room {
       Y.transact(
         doc,
         () => {
+          if (stored instanceof Uint8Array) return Y.applyUpdate(doc, stored)
           if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot)
           for (const update of stored.updates) Y.applyUpdate(doc, update)
         },
@@ -219,7 +245,7 @@ export class Room {
    * is. Throws MalformedUpdateError on a bad vector.
    */
   joinAnswer(stateVector: Uint8Array): { update: Uint8Array; stateVector: Uint8Array } {
-    const snapshot = this.unapplied?.updates.length === 0 ? this.unapplied.snapshot : null
+    const snapshot = this.unapplied instanceof Uint8Array ? this.unapplied : null
     if (snapshot && isEmptyStateVector(stateVector)) {
       return { update: snapshot, stateVector: stateVectorOfUpdate(snapshot) }
     }

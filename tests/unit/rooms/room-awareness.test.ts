@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
+import { docRoom } from '../../../shared/protocol.ts'
 import { Room } from '../../../server/rooms/room.ts'
+import { SmallMap } from '../../../server/rooms/small-map.ts'
 
 const identity = { id: 'u1', name: 'Ada', color: '#61afef' }
 
@@ -106,6 +108,30 @@ describe('Room awareness and lazy document', () => {
     room.destroy()
   })
 
+  it('answers from the snapshot only when storage held nothing else, and applies the log rows', () => {
+    const writer = new Y.Doc()
+    writer.getText('body').insert(0, 'hello')
+    const snapshot = Y.encodeStateAsUpdate(writer)
+    const vector = Y.encodeStateVector(writer)
+    writer.getText('body').insert(5, ' world')
+    const row = Y.encodeStateAsUpdate(writer, vector)
+    const room = new Room('d1', 'w1', { snapshot, updates: [row], lastSeq: 2 })
+    const empty = Y.encodeStateVector(new Y.Doc())
+    const answer = room.joinAnswer(empty)
+    // With log rows the answer is a diff of the whole document, not the snapshot.
+    expect(answer.update).not.toBe(snapshot)
+    const reader = new Y.Doc()
+    Y.applyUpdate(reader, answer.update)
+    expect(reader.getText('body').toString()).toBe('hello world')
+    expect(room.doc.getText('body').toString()).toBe('hello world')
+    room.destroy()
+    // Nothing stored at all: an empty document, answered by a diff as well.
+    const blank = new Room('d2', 'w1', { snapshot: null, updates: [], lastSeq: 0 })
+    expect(blank.joinAnswer(empty).update).toEqual(Y.encodeStateAsUpdate(new Y.Doc()))
+    expect(blank.doc.getText('body').toString()).toBe('')
+    blank.destroy()
+  })
+
   it('drops presence its client stopped renewing, with one timer for all rooms', () => {
     vi.useFakeTimers()
     const rooms = [new Room('d1', 'w1', storedText('a')), new Room('d2', 'w1', storedText('b'))]
@@ -130,5 +156,58 @@ describe('Room awareness and lazy document', () => {
     for (const room of rooms) room.destroy()
     // The timer stops with the last room.
     expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('creates an awareness observer table only for a room something subscribes to', () => {
+    const rooms = [new Room('d1', 'w1', storedText('a')), new Room('d2', 'w1', storedText('b'))]
+    const [first, second] = rooms.map((room) => room.awareness)
+    // Nothing subscribed: both share one empty table, which nothing writes to.
+    expect(first!._observers).toBe(second!._observers)
+    expect(first!._observers.size).toBe(0)
+    const changes: unknown[] = []
+    first!.on('change', (change: unknown) => changes.push(change))
+    let once = 0
+    second!.once('update', () => once++)
+    expect(first!._observers).not.toBe(second!._observers)
+    const client = new Y.Doc()
+    for (const room of rooms) {
+      room.addMember('s1', 'u1')
+      room.applyClientAwareness('s1', presenceOf(client), identity)
+    }
+    expect(changes).toEqual([{ added: [client.clientID], updated: [], removed: [] }])
+    expect(once).toBe(1)
+    // A third room still starts without a table of its own; the shared one stayed empty.
+    const third = new Room('d3', 'w1', storedText('c'))
+    expect(third.awareness._observers.size).toBe(0)
+    expect(third.awareness._observers).not.toBe(first!._observers)
+    for (const room of [...rooms, third]) room.destroy()
+  })
+
+  it('keeps presence in small maps, without a state or clock of the server its own', () => {
+    const rooms = [new Room('d1', 'w1', storedText('a')), new Room('d2', 'w1', storedText('b'))]
+    const { awareness } = rooms[0]!
+    expect(awareness.states).toBeInstanceOf(SmallMap)
+    expect(awareness.meta).toBeInstanceOf(SmallMap)
+    expect(awareness.meta.size).toBe(0)
+    expect(awareness.getLocalState()).toBeNull()
+    // One server client id for every room, small enough to be held without a heap number.
+    expect(rooms[1]!.awareness.clientID).toBe(awareness.clientID)
+    expect(awareness.clientID).toBeLessThan(2 ** 30)
+    // Several people: the maps grow past one entry and answer as before.
+    const clients = [new Y.Doc(), new Y.Doc(), new Y.Doc()]
+    clients.forEach((client, index) => {
+      rooms[0]!.addMember(`s${index}`, `u${index}`)
+      rooms[0]!.applyClientAwareness(`s${index}`, presenceOf(client), identity)
+    })
+    expect([...awareness.getStates().keys()]).toEqual(clients.map((client) => client.clientID))
+    expect(rooms[0]!.removeMember('s1')).not.toBeNull()
+    expect([...awareness.getStates().keys()]).toEqual([clients[0]!.clientID, clients[2]!.clientID])
+    for (const room of rooms) room.destroy()
+  })
+
+  it('names its broadcast group once, as the wire contract does', () => {
+    const room = new Room('4b1c7a52-0d7e-4a53-9e43-3f4f3c1f1b20', 'w1', storedText('a'))
+    expect(room.broadcastGroup).toBe(docRoom(room.docId))
+    room.destroy()
   })
 })
