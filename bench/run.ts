@@ -11,7 +11,7 @@ import { clientAdapters } from './clients/index.ts'
 import { parseOptions, UsageError, type Options } from './lib/cli.ts'
 import { updateDocsPage } from './lib/docs-page.ts'
 import { machineInfo, packageVersions } from './lib/machine.ts'
-import { pinSelf } from './lib/processes.ts'
+import { pinSelf, stopPinning } from './lib/processes.ts'
 import { createPrng } from './lib/prng.ts'
 import { buildRows, formatMarkdown, formatText, type RunRecord } from './lib/report.ts'
 import { now, sleep, withTimeout } from './lib/time.ts'
@@ -112,6 +112,9 @@ const runOnce = async (
 
 const main = async (): Promise<number> => {
   const options = parseOptions(process.argv.slice(2), process.env)
+  // A profile of a pinned server is wrong (stopPinning); CPU figures of a profiled run are not
+  // comparable anyway.
+  if (options.cpuProfileDir) stopPinning()
   const machine = machineInfo()
   const pinned = pinSelf()
   // y-websocket's provider adds a process 'exit' listener per document; hundreds are expected here.

@@ -13,9 +13,25 @@ export const CLIENT_CORE = 1
 
 let tasksetAvailable: boolean | undefined
 
+let pinningWanted = true
+
+/**
+ * Whether processes are pinned: `taskset` exists and `stopPinning` was not called. Pinning is what
+ * makes CPU figures comparable; profiles need it off (see stopPinning).
+ */
 export const hasTaskset = (): boolean => {
   tasksetAvailable ??= spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0
-  return tasksetAvailable
+  return pinningWanted && tasksetAvailable
+}
+
+/**
+ * Runs everything unpinned from now on. V8's sampling profiler samples from a thread of its own:
+ * with the server pinned to one core that thread gets the core only when the main thread blocks,
+ * so a `--cpu-prof` profile of a pinned server sees it idle and charges what it does see to the
+ * syscalls it blocks in.
+ */
+export const stopPinning = (): void => {
+  pinningWanted = false
 }
 
 /** Pins every thread of the current process (the driver and its clients) to CLIENT_CORE. */
