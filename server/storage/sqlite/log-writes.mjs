@@ -69,23 +69,14 @@ export const INSERT_UPDATE_SQL = `INSERT INTO doc_updates (doc_id, seq, data)
   RETURNING seq`
 
 /**
- * `updatedAt` moved `TOUCH_EVERY_MS` later: before then, a body edit leaves an element whose
- * `updated_at` is `updatedAt` as it is. Timestamps are ISO 8601 strings in UTC, which order as
- * text; one that does not parse is its own bound (the statement then decides, as before).
+ * `updatedAt` moved by `ms`. Timestamps are ISO 8601 strings in UTC, which order as text; one that
+ * does not parse is returned as it is (the statement then decides, as it always did).
  * @param {string} updatedAt
+ * @param {number} ms
  */
-const touchDueAfter = (updatedAt) => {
+const shifted = (updatedAt, ms) => {
   const time = Date.parse(updatedAt)
-  return Number.isNaN(time) ? updatedAt : new Date(time + TOUCH_EVERY_MS).toISOString()
-}
-
-/**
- * The `updated_at` below which a body edit at `updatedAt` rewrites it.
- * @param {string} updatedAt
- */
-const staleBefore = (updatedAt) => {
-  const time = Date.parse(updatedAt)
-  return Number.isNaN(time) ? updatedAt : new Date(time - TOUCH_EVERY_MS).toISOString()
+  return Number.isNaN(time) ? updatedAt : new Date(time + ms).toISOString()
 }
 
 /**
@@ -130,7 +121,7 @@ export const prepareLogWrites = (db) => {
   /** @param {string} docId @param {string} updatedAt */
   const remember = (docId, updatedAt) => {
     if (touchDue.size >= REMEMBERED_ELEMENTS && !touchDue.has(docId)) touchDue.clear()
-    touchDue.set(docId, touchDueAfter(updatedAt))
+    touchDue.set(docId, shifted(updatedAt, TOUCH_EVERY_MS))
   }
 
   /**
@@ -141,7 +132,7 @@ export const prepareLogWrites = (db) => {
   const touchForBodyEdit = (docId, updatedAt) => {
     const due = touchDue.get(docId)
     if (due !== undefined && updatedAt <= due) return true
-    if (touchElement.run(updatedAt, docId, staleBefore(updatedAt)).changes > 0) {
+    if (touchElement.run(updatedAt, docId, shifted(updatedAt, -TOUCH_EVERY_MS)).changes > 0) {
       remember(docId, updatedAt)
       return true
     }

@@ -4,11 +4,8 @@
  * had in flight for it. A real Socket.IO server on 127.0.0.1 (port 0) with the Loresync wire
  * parser, and a real socket.io-client.
  */
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { Server } from 'socket.io'
-import { io as connect, type Socket } from 'socket.io-client'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { Socket } from 'socket.io-client'
+import { describe, expect, it } from 'vitest'
 import type { RealtimeContext } from '../../../server/realtime/context.ts'
 import { ackIdOf, exposeAckIds } from '../../../server/realtime/direct-acks.ts'
 import { RoomFanout } from '../../../server/realtime/room-fanout.ts'
@@ -16,12 +13,7 @@ import { serverWireParser } from '../../../server/realtime/server-wire-parser.ts
 import { replyToSocket } from '../../../server/realtime/socket-replies.ts'
 import type { LoresyncServer, LoresyncSocket } from '../../../server/realtime/types.ts'
 import { fail } from '../../../server/realtime/replies.ts'
-import { clientWireParser } from '../../../shared/wire-parser.ts'
-
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+import { connectWireClient, startWireServer } from '../../helpers/wire-server.ts'
 
 interface Harness {
   readonly client: Socket
@@ -34,22 +26,15 @@ interface Harness {
 
 const connected = async (): Promise<Harness> => {
   exposeAckIds()
-  const http = createServer()
-  const io = new Server(http, { parser: serverWireParser }) as unknown as LoresyncServer
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  cleanups.push(() => new Promise<void>((resolve) => void io.close(() => resolve())))
+  const started = await startWireServer()
+  const io = started.io as unknown as LoresyncServer
   const rejected: string[] = []
   const context = {
     observer: { rejected: (code: string) => rejected.push(code) },
     fanout: new RoomFanout(io, new serverWireParser.Encoder()),
   } as unknown as RealtimeContext
   const serverSide = new Promise<LoresyncSocket>((resolve) => io.once('connection', resolve))
-  const client = connect(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
-    transports: ['websocket'],
-    parser: clientWireParser,
-    forceNew: true,
-  })
-  cleanups.push(() => void client.close())
+  const client = connectWireClient(started.url)
   const server = await serverSide
   server.data.guard = { offence: () => {} } as unknown as LoresyncSocket['data']['guard']
   if (!client.connected)

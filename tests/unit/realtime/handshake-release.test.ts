@@ -5,47 +5,31 @@
  * only its address, engine.io's leftover `onUpgradeError` listener is gone, and the connection
  * still works and still ends the way it did.
  */
-import { createServer, type IncomingMessage } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage } from 'node:http'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { Server, type Socket as ServerSocket } from 'socket.io'
-import { io as connect, type Socket } from 'socket.io-client'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { Socket as ServerSocket } from 'socket.io'
+import type { Socket } from 'socket.io-client'
+import { describe, expect, it } from 'vitest'
 import {
   releaseHandshake,
   releaseUpgradeShims,
 } from '../../../server/realtime/handshake-release.ts'
 import type { LoresyncSocket } from '../../../server/realtime/types.ts'
-import { serverWireParser } from '../../../server/realtime/server-wire-parser.ts'
-import { clientWireParser } from '../../../shared/wire-parser.ts'
+import { connectWireClient, startWireServer, type WireServer } from '../../helpers/wire-server.ts'
 
 // A full collection on demand, to see whether the request is still reachable.
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-interface Started {
-  readonly io: Server
-  readonly url: string
-}
-
-const startServer = async (release: boolean): Promise<Started> => {
-  const http = createServer()
-  const io = new Server(http, { parser: serverWireParser, cors: { origin: [] } })
-  if (release) releaseUpgradeShims(http)
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  cleanups.push(() => new Promise<void>((resolve) => void io.close(() => resolve())))
-  return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` }
-}
+const startServer = (release: boolean): Promise<WireServer> =>
+  startWireServer((http) => {
+    if (release) releaseUpgradeShims(http)
+  })
 
 /** Connects one client; resolves with both ends once the server handled 'connection'. */
 const connectClient = (
-  { io, url }: Started,
+  { io, url }: WireServer,
   onConnection: (socket: ServerSocket) => void,
 ): Promise<{ client: Socket; server: ServerSocket }> =>
   new Promise((resolve) => {
@@ -54,13 +38,7 @@ const connectClient = (
       server.on('ping!', (ack: (answer: string) => void) => ack('pong'))
       resolve({ client, server })
     })
-    const client = connect(url, {
-      transports: ['websocket'],
-      parser: clientWireParser,
-      forceNew: true,
-      reconnection: false,
-    })
-    cleanups.push(() => void client.close())
+    const client = connectWireClient(url)
   })
 
 /** The server side's ws socket and the TCP socket under it. */
@@ -79,8 +57,8 @@ const requestHeld = async (release: boolean): Promise<boolean> => {
     request = new WeakRef(socket.conn.request)
     releaseHandshake(socket as unknown as LoresyncSocket)
   })
-  // WeakRefs are kept alive until the job that made them has ended.
-  await new Promise((resolve) => setTimeout(resolve, 10))
+  // WeakRefs are kept alive until the job that made them has ended: the next turn of the loop.
+  await new Promise((resolve) => setImmediate(resolve))
   gc()
   return request?.deref() !== undefined
 }

@@ -1,24 +1,17 @@
 /**
  * Socket.IO's per-connection Maps swapped for SmallMaps (compactSocketMaps in
- * server/realtime/socket-server.ts), on a real Socket.IO server with the Loresync wire parser and
+ * server/realtime/connection-footprint.ts), on a real Socket.IO server with the Loresync wire parser and
  * real clients: acknowledgements both ways, a second namespace on the same connection, and the
  * end of the connection all work as they did with Maps.
  */
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { Server, type Socket as ServerSocket } from 'socket.io'
-import { io as connect, Manager } from 'socket.io-client'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { Socket as ServerSocket } from 'socket.io'
+import { Manager } from 'socket.io-client'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { SmallMap } from '../../../server/rooms/small-map.ts'
-import { compactSocketMaps } from '../../../server/realtime/socket-server.ts'
-import { serverWireParser } from '../../../server/realtime/server-wire-parser.ts'
+import { compactSocketMaps } from '../../../server/realtime/connection-footprint.ts'
 import type { LoresyncSocket } from '../../../server/realtime/types.ts'
 import { clientWireParser } from '../../../shared/wire-parser.ts'
-
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+import { connectWireClient, startWireServer, type WireServer } from '../../helpers/wire-server.ts'
 
 /** The fields compactSocketMaps swaps. */
 interface Internals {
@@ -27,31 +20,21 @@ interface Internals {
 }
 const internals = (socket: ServerSocket): Internals => socket as unknown as Internals
 
-const startServer = async (): Promise<{ io: Server; url: string }> => {
-  const http = createServer()
-  const io = new Server(http, { parser: serverWireParser, cors: { origin: [] } })
-  const compact = (socket: ServerSocket): void => {
-    compactSocketMaps(socket as unknown as LoresyncSocket)
-    socket.on('ping!', (ack: (answer: string) => void) => ack('pong'))
-  }
-  io.on('connection', compact)
-  io.of('/other').on('connection', compact)
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  cleanups.push(() => new Promise<void>((resolve) => void io.close(() => resolve())))
-  return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` }
-}
+const startServer = (): Promise<WireServer> =>
+  startWireServer((_http, io) => {
+    const compact = (socket: ServerSocket): void => {
+      compactSocketMaps(socket as unknown as LoresyncSocket)
+      socket.on('ping!', (ack: (answer: string) => void) => ack('pong'))
+    }
+    io.on('connection', compact)
+    io.of('/other').on('connection', compact)
+  })
 
 describe('compactSocketMaps', () => {
   it('swaps the three one-entry Maps and acknowledgements still work both ways', async () => {
     const { io, url } = await startServer()
     const connected = new Promise<ServerSocket>((resolve) => io.once('connection', resolve))
-    const client = connect(url, {
-      transports: ['websocket'],
-      parser: clientWireParser,
-      forceNew: true,
-      reconnection: false,
-    })
-    cleanups.push(() => void client.close())
+    const client = connectWireClient(url)
     const server = await connected
     const { acks, client: engineClient } = internals(server)
     expect(acks).toBeInstanceOf(SmallMap)
@@ -86,7 +69,7 @@ describe('compactSocketMaps', () => {
       // Each socket connects once, when told to.
       autoConnect: false,
     })
-    cleanups.push(() => void manager.engine?.close())
+    onTestFinished(() => void manager.engine?.close())
     const main = manager.socket('/')
     const mainConnected = new Promise<ServerSocket>((resolve) => io.once('connection', resolve))
     main.connect()

@@ -19,6 +19,7 @@ import {
 import { migrate, SCHEMA_VERSION } from '../../../server/storage/sqlite/schema.ts'
 import { openSqliteStore, type SqliteStore } from '../../../server/storage/sqlite/sqlite-store.ts'
 import type { AppendEntry, ElementRecord, StoredDocument } from '../../../server/storage/store.ts'
+import { rebuildFromStorage } from '../../helpers/sync-fixtures.ts'
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.ts'
 
 const T0 = '2024-05-01T10:00:00.000Z'
@@ -31,14 +32,6 @@ const addTag = (doc: Y.Doc, tag: string): Uint8Array => {
   const before = Y.encodeStateVector(doc)
   getTags(doc).push([tag])
   return Y.encodeStateAsUpdate(doc, before)
-}
-
-/** What a loaded document reads as: the snapshot, then the log in order. */
-const materialise = (stored: { snapshot: Uint8Array | null; updates: readonly Uint8Array[] }) => {
-  const doc = new Y.Doc()
-  if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot)
-  for (const update of stored.updates) Y.applyUpdate(doc, update)
-  return doc
 }
 
 const observe = (doc: Y.Doc) => ({
@@ -237,7 +230,7 @@ describe('SQLite schema migration 3: the log keyed by document and seq', () => {
     for (const [index, doc] of Object.values(docs).entries()) {
       const loaded = await store.loadDocument(doc.id)
       expect(comparable(loaded)).toEqual(loadedBefore[index])
-      expect(loaded && observe(materialise(loaded))).toEqual(observe(doc.replica))
+      expect(loaded && observe(rebuildFromStorage(loaded))).toEqual(observe(doc.replica))
     }
 
     const db = new Database(file, { readonly: true, fileMustExist: true })
@@ -285,7 +278,7 @@ describe('SQLite schema migration 3: the log keyed by document and seq', () => {
     for (const [name, doc] of Object.entries({ partly, whole, never })) {
       const loaded = await store.loadDocument(doc.id)
       expect(loaded?.updates.map(hex).at(-1), name).toBe(hex(edits[name as keyof typeof edits]))
-      expect(loaded && observe(materialise(loaded)), name).toEqual(observe(doc.replica))
+      expect(loaded && observe(rebuildFromStorage(loaded)), name).toEqual(observe(doc.replica))
     }
     expect((await store.loadDocument(whole.id))?.lastSeq).toBe(wholeSeq)
   })
@@ -300,7 +293,7 @@ describe('SQLite schema migration 3: the log keyed by document and seq', () => {
     expect(seqs[0]).toBeGreaterThan(Math.max(...whole.seqs))
     const loaded = await store.loadDocument(whole.id)
     expect(loaded?.updates.map(hex)).toEqual([hex(edit)])
-    expect(loaded && observe(materialise(loaded))).toEqual(observe(whole.replica))
+    expect(loaded && observe(rebuildFromStorage(loaded))).toEqual(observe(whole.replica))
   })
 
   it('leaves a version 2 file untouched when its log cannot be copied (a row of no element)', () => {
@@ -385,7 +378,7 @@ describe.each([
     const loaded = await store.loadDocument(doc.id)
     expect(loaded?.updates.map(hex)).toEqual([hex(next)])
     expect(loaded?.lastSeq).toBe(after[0])
-    expect(loaded && observe(materialise(loaded))).toEqual(observe(doc.replica))
+    expect(loaded && observe(rebuildFromStorage(loaded))).toEqual(observe(doc.replica))
 
     // And across a reopen, which starts from what is on disk alone.
     await store.close()
@@ -400,7 +393,7 @@ describe.each([
     expect(reopened[0]).toBeGreaterThan(after[0] ?? Infinity)
     const reloaded = await store.loadDocument(doc.id)
     expect(reloaded?.updates.map(hex)).toEqual([hex(last)])
-    expect(reloaded && observe(materialise(reloaded))).toEqual(observe(doc.replica))
+    expect(reloaded && observe(rebuildFromStorage(reloaded))).toEqual(observe(doc.replica))
   })
 
   it('numbers the rows of each document in one batch in order, counting per document', async () => {
