@@ -3,7 +3,7 @@
  * per element at 2 edits/s with a cursor awareness update per edit.
  */
 import { docName } from '../lib/documents.ts'
-import { latencyMetrics, runTyping } from './typing-run.ts'
+import { latencyMetrics, runTyping, WARMUP_MS } from './typing-run.ts'
 import type { Metrics, Scenario } from './types.ts'
 
 export const typingAtScale: Scenario = {
@@ -24,7 +24,7 @@ export const typingAtScale: Scenario = {
           typistsPerElement: 1,
         },
         perTypist: 2,
-        warmupMs: quick ? 500 : 3000,
+        warmupMs: quick ? 500 : WARMUP_MS,
         measureMs: quick ? 2000 : 15_000,
         drainMs: quick ? 1500 : 5000,
       },

@@ -7,6 +7,7 @@ import { docName } from '../lib/documents.ts'
 import { startWindow } from '../lib/procfs.ts'
 import { percentile, slope } from '../lib/stats.ts'
 import { TypingWorkload } from '../lib/typing.ts'
+import { WARMUP_MS } from './typing-run.ts'
 import type { Metrics, Scenario } from './types.ts'
 
 export const fanOut: Scenario = {
@@ -35,6 +36,11 @@ export const fanOut: Scenario = {
     const rates: number[] = []
     const cpuPerSecond: number[] = []
     const metrics: Metrics = {}
+    // Steady state before the first step (typing-run.ts, WARMUP_MS), at the reference rate: a
+    // server still being optimized would show a high CPU at the low rates and a flattered slope.
+    await workload.type(1000 / typists, quick ? 200 : WARMUP_MS, false)
+    await workload.drain(quick ? 500 : 2000)
+    workload.takeWindow(0)
     for (const total of steps) {
       const perTypist = total / typists
       await workload.type(perTypist, quick ? 200 : 1000, false)
