@@ -39,8 +39,6 @@ export const fanOut: Scenario = {
     // Steady state before the first step (typing-run.ts, WARMUP_MS), at the reference rate: a
     // server still being optimized would show a high CPU at the low rates and a flattered slope.
     await workload.type(1000 / typists, quick ? 200 : WARMUP_MS, false)
-    await workload.drain(quick ? 500 : 2000)
-    workload.takeWindow(0)
     for (const total of steps) {
       const perTypist = total / typists
       await workload.type(perTypist, quick ? 200 : 1000, false)

@@ -10,7 +10,7 @@ import type { RunContext } from './types.ts'
  * How long every server is typed at before a measured window, at the window's own rate: until V8
  * has optimized the server's hot path, so the window measures the server's steady state rather
  * than the JIT's warm-up. With 3 s, perf (`perf record -g` on the server during T1) put a fifth to
- * a third of our server's CPU in seconds 3–15 in TurboFan's worker threads, and under 5 % from
+ * a third of our server's CPU in seconds 3–15 in TurboFan's worker threads, and 1–9 % from
  * second 18 on; y-websocket, with far less code on its path, spent about 6 % there. Every server
  * gets the same warm-up.
  */
