@@ -19,6 +19,29 @@ import * as msgpack from 'socket.io-msgpack-parser'
 import { toUint8Array } from './binary.ts'
 import { decodeCompact, encodeCompact, isCompactFrame, type WirePacket } from './compact-frames.ts'
 
+/** socket.io-parser's EVENT packet type: the only kind a fast lane is offered. */
+const EVENT_PACKET = 2
+
+/**
+ * A receiver's shortcut for compact events (server/realtime/inbound-fast-lane.ts,
+ * client/collab/inbound-fast-lane.ts). Socket.IO hands every decoded packet to its handlers one
+ * tick later, through its packet, event and ack layers; a fast lane delivers a compact EVENT
+ * packet at once, where that changes nothing but the cost.
+ *
+ * Order is the Decoder's part: a packet emitted to Socket.IO waits for its tick, so a compact
+ * frame handled at once would overtake it (two frames of one TCP read are decoded in one go). The
+ * Decoder counts packets emitted and not yet dispatched and offers nothing while any is waiting:
+ * it schedules each count's release with `defer` right after Socket.IO scheduled that packet's
+ * dispatch, which is why `defer` must be the very scheduler Socket.IO uses on that side
+ * (first in, first out with it).
+ */
+export interface FastLane {
+  /** Delivers a compact EVENT packet now; false leaves it to Socket.IO. Must never throw. */
+  take(packet: WirePacket): boolean
+  /** Socket.IO's scheduler for a decoded packet on this side (`process.nextTick` on a server). */
+  defer(task: () => void): void
+}
+
 /** Turns a `Uint8Array` into the form this side's encoder writes as exactly those bytes. */
 export type BinaryForm = (bytes: Uint8Array) => unknown
 
@@ -79,13 +102,34 @@ export const createWireParser = (form: BinaryForm) => {
      * Other events use the table as before; the behaviour is component-emitter's either way.
      */
     private decoded: DecodedListener | DecodedListener[] | null = null
+    /** The receiving side's shortcut for compact events, if it set one (see FastLane). */
+    private fastLane: FastLane | null = null
+    /** Packets emitted with a fast lane set whose dispatch by Socket.IO is still to come. */
+    private undispatched = 0
+
+    /**
+     * Sets (or with null removes) the fast lane. Packets emitted before it was set were not
+     * counted, so it counts as one packet itself, released after the dispatches already
+     * scheduled: a lane may be set at any time.
+     */
+    useFastLane(lane: FastLane | null): void {
+      this.fastLane = lane
+      if (!lane) return
+      this.undispatched++
+      lane.defer(() => this.undispatched--)
+    }
 
     override add(frame: unknown): void {
       const bytes = typeof frame === 'string' ? null : toUint8Array(frame)
+      if (!bytes || !isCompactFrame(bytes)) return super.add(frame)
       // A malformed compact frame throws like malformed MessagePack does: Socket.IO closes the
       // connection that sent it.
-      if (bytes && isCompactFrame(bytes)) this.emit('decoded', decodeCompact(bytes))
-      else super.add(frame)
+      const packet = decodeCompact(bytes)
+      const lane = this.fastLane
+      if (lane && this.undispatched === 0 && packet.type === EVENT_PACKET && lane.take(packet)) {
+        return
+      }
+      this.emit('decoded', packet)
     }
 
     override on(event: string, listener: DecodedListener): this {
@@ -97,6 +141,19 @@ export const createWireParser = (form: BinaryForm) => {
 
     override emit(event: string, ...args: unknown[]): this {
       if (event !== 'decoded') return super.emit(event, ...args)
+      const lane = this.fastLane
+      if (!lane) return this.deliver(args)
+      // Socket.IO's listener schedules the packet's dispatch; the release queued after it runs
+      // after that dispatch (FIFO), and until then no compact event may overtake the packet.
+      this.undispatched++
+      try {
+        return this.deliver(args)
+      } finally {
+        lane.defer(() => this.undispatched--)
+      }
+    }
+
+    private deliver(args: unknown[]): this {
       const held = this.decoded
       if (typeof held === 'function') held.apply(this, args)
       // A copy, as component-emitter does: a listener may add or remove listeners.

@@ -5,6 +5,7 @@
 import { io, type Socket, type ManagerOptions, type SocketOptions } from 'socket.io-client'
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/protocol.ts'
 import { clientWireParser } from '../../shared/wire-parser.ts'
+import { installInboundFastLane } from './inbound-fast-lane.ts'
 
 export type CollabSocket = Socket<ServerToClientEvents, ClientToServerEvents>
 
@@ -26,5 +27,8 @@ export const createSocket = ({ url, options }: SocketFactoryOptions = {}): Colla
     // Part of the protocol, not an option: the server speaks only this parser.
     parser: clientWireParser,
   }
-  return url === undefined ? io(merged) : io(url, merged)
+  const socket: CollabSocket = url === undefined ? io(merged) : io(url, merged)
+  // Compact events straight from the decoder to their listeners (inbound-fast-lane.ts).
+  installInboundFastLane(socket)
+  return socket
 }

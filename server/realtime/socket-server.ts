@@ -12,6 +12,7 @@ import { compactConnection } from './connection-footprint.ts'
 import { realtimeContext, type RealtimeWiring } from './context.ts'
 import { releaseHandshake, releaseUpgradeShims } from './handshake-release.ts'
 import { docHandlers } from './doc-handlers.ts'
+import { installInboundFastLane, type ListenerFailure } from './inbound-fast-lane.ts'
 import { isOriginAllowed } from './origin-policy.ts'
 import type { SocketListener } from './boundary.ts'
 import type { LoresyncServer, LoresyncSocket } from './types.ts'
@@ -65,6 +66,10 @@ export const attachHandlers = (wiring: RealtimeWiring): void => {
   const dispatch = function (this: LoresyncSocket, event: unknown, ...args: unknown[]): void {
     listeners.get(event)?.apply(this, args)
   }
+  // The handlers catch their own errors (boundary.ts); this is the last guard of the fast lane,
+  // where a throw would otherwise close the connection as a parse error.
+  const fastLaneFailed: ListenerFailure = (error) =>
+    context.logger.error({ err: error }, 'socket listener failed on the inbound fast lane')
   context.io.on('connection', (socket) => {
     // Authentication (socket-auth.ts) runs before 'connection'; a socket that reaches this point
     // without a principal was let in by mistake and gets nothing.
@@ -79,6 +84,8 @@ export const attachHandlers = (wiring: RealtimeWiring): void => {
     doc.attach(socket)
     socket.onAny(dispatch)
     compactConnection(socket)
+    // Compact events straight from the decoder to `dispatch` (inbound-fast-lane.ts).
+    installInboundFastLane(socket, fastLaneFailed)
     socket.on('disconnect', doc.onDisconnect)
   })
 }

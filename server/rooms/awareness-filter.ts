@@ -9,6 +9,7 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { MAX_AWARENESS_STATE_BYTES } from '../../shared/limits.ts'
+import type { AwarenessEntry } from './apply-awareness-entries.ts'
 
 export class MalformedAwarenessError extends Error {
   override name = 'MalformedAwarenessError'
@@ -29,13 +30,13 @@ export interface AwarenessIdentity {
 export interface FilteredAwareness {
   readonly update: Uint8Array
   readonly clientIds: readonly number[]
-}
-
-interface AwarenessEntry {
-  readonly clientId: number
-  readonly clock: number
-  /** The parsed state: null is a removal; anything else is a JSON object. */
-  readonly state: Record<string, unknown> | null
+  /**
+   * The entries of `update`, parsed, their states as a room should hold them (see
+   * `shareIdentity`): applied with `applyAwarenessEntries`, they leave the room as y-protocols'
+   * `applyAwarenessUpdate` of `update` followed by `shareIdentity` did, without a second parse.
+   * The states are the filter's own: the room may keep them.
+   */
+  readonly entries: readonly AwarenessEntry[]
 }
 
 const decodeEntries = (update: Uint8Array, maxStateBytes: number): AwarenessEntry[] => {
@@ -86,8 +87,8 @@ const IDENTITY_KEYS = ['id', 'name', 'color'] as const
  * element, benchmark T3); `identity` is shared by all of a session's sockets and must not change.
  * Nothing changes a held state in place: y-protocols replaces a state whole on every update.
  */
-export const shareIdentity = (
-  state: Record<string, unknown> | null | undefined,
+const shareIdentity = (
+  state: Record<string, unknown> | null,
   identity: AwarenessIdentity,
 ): void => {
   if (!state || !isIdentity(state.user, identity)) return
@@ -97,8 +98,9 @@ export const shareIdentity = (
 
 /**
  * Returns a frame with only the entries `allow` accepts, each non-null state's `user` set to
- * `identity`, or null when no entry is left. Throws MalformedAwarenessError when the frame cannot
- * be decoded and OversizedAwarenessError when a state is too large.
+ * `identity`, and those entries parsed, or null when no entry is left. Throws
+ * MalformedAwarenessError when the frame cannot be decoded and OversizedAwarenessError when a
+ * state is too large.
  */
 export const filterAwarenessUpdate = (
   update: Uint8Array,
@@ -122,18 +124,54 @@ export const filterAwarenessUpdate = (
   // `user` from the session). Nothing to remove or stamp: relayed as it came, not re-encoded.
   const stamped = (entry: AwarenessEntry): boolean =>
     entry.state === null || isIdentity(entry.state.user, identity)
-  if (kept.length === entries.length && kept.every(stamped)) return { update, clientIds }
+  if (kept.length === entries.length && kept.every(stamped)) {
+    for (const entry of kept) shareIdentity(entry.state, identity)
+    return { update, clientIds, entries: kept }
+  }
   // In IDENTITY_KEYS order.
   const user = { id: identity.id, name: identity.name, color: identity.color }
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, kept.length)
-  for (const entry of kept) {
-    encoding.writeVarUint(encoder, entry.clientId)
-    encoding.writeVarUint(encoder, entry.clock)
-    encoding.writeVarString(
-      encoder,
-      JSON.stringify(entry.state === null ? null : { ...entry.state, user }),
-    )
+  const held: AwarenessEntry[] = []
+  for (const { clientId, clock, state } of kept) {
+    encoding.writeVarUint(encoder, clientId)
+    encoding.writeVarUint(encoder, clock)
+    const written = state === null ? null : { ...state, user }
+    const json = JSON.stringify(written)
+    encoding.writeVarString(encoder, json)
+    held.push({ clientId, clock, state: holdStamped(written, json, identity) })
   }
-  return { update: encoding.toUint8Array(encoder), clientIds }
+  return { update: encoding.toUint8Array(encoder), clientIds, entries: held }
+}
+
+/**
+ * Whether JSON.parse(JSON.stringify(value)) equals `value`, for a value JSON.parse made: false only
+ * when it holds -0 (written as 0) or an infinity (a literal beyond the double range parses to one
+ * and is written as null).
+ */
+const survivesJson = (value: unknown): boolean => {
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0)
+  if (typeof value !== 'object' || value === null) return true
+  if (Array.isArray(value)) return value.every(survivesJson)
+  for (const key in value) {
+    if (!survivesJson((value as Record<string, unknown>)[key])) return false
+  }
+  return true
+}
+
+/**
+ * The state a room holds for a stamped entry: what parsing `json` (the bytes relayed, which
+ * y-protocols used to parse again) gives, with `identity` itself as `user` as `shareIdentity`
+ * would make it. That is `written` (the state `json` was made from, taken over) unless JSON
+ * changes one of its numbers; a frame stamped on every keystroke must not be parsed twice.
+ */
+const holdStamped = (
+  written: Record<string, unknown> | null,
+  json: string,
+  identity: AwarenessIdentity,
+): Record<string, unknown> | null => {
+  if (written === null) return null
+  const held = survivesJson(written) ? written : (JSON.parse(json) as Record<string, unknown>)
+  held.user = identity
+  return held
 }

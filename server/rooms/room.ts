@@ -4,16 +4,12 @@
  * registry never unloads it with a write pending. It knows nothing about Socket.IO or SQL.
  */
 import * as Y from 'yjs'
-import {
-  applyAwarenessUpdate,
-  encodeAwarenessUpdate,
-  removeAwarenessStates,
-  type Awareness,
-} from 'y-protocols/awareness'
+import { encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
 import { readFields, sameFields, type ElementFields } from '../../shared/element-doc.ts'
 import { docRoom } from '../../shared/protocol.ts'
 import type { StoredDocument } from '../storage/store.ts'
-import { filterAwarenessUpdate, shareIdentity, type AwarenessIdentity } from './awareness-filter.ts'
+import { applyAwarenessEntries } from './apply-awareness-entries.ts'
+import { filterAwarenessUpdate, type AwarenessIdentity } from './awareness-filter.ts'
 import { createRoomAwareness, releaseAwareness } from './room-awareness.ts'
 import { SmallMap } from './small-map.ts'
 import { stateVectorOfUpdate } from './state-vector.ts'
@@ -366,7 +362,8 @@ export class Room {
    * (or claims first), with each state's `user` replaced by `identity`: who someone appears to be is
    * decided by their session, never by what their client says. Returns the bytes to broadcast, or
    * null if nothing was left. The states held keep `identity` itself as their `user` (see
-   * `shareIdentity`): pass one object per session, never changed.
+   * `shareIdentity`): pass one object per session, never changed. The entries are applied as the
+   * filter parsed them (apply-awareness-entries.ts), not decoded and parsed a second time.
    */
   applyClientAwareness(
     socketId: string,
@@ -381,11 +378,7 @@ export class Room {
     )
     if (!filtered) return null
     for (const clientId of filtered.clientIds) this.claim(socketId, clientId)
-    applyAwarenessUpdate(this.awareness, filtered.update, socketOrigin(socketId))
-    const { states } = this.awareness
-    for (const clientId of filtered.clientIds) {
-      shareIdentity(states.get(clientId) as Record<string, unknown> | undefined, identity)
-    }
+    applyAwarenessEntries(this.awareness, filtered.entries, socketOrigin(socketId))
     return filtered.update
   }
 
