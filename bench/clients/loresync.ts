@@ -7,7 +7,10 @@ export interface LoresyncConnection extends ClientConnection {
   open(name: string): AckingDoc
 }
 
-const connect = (server: ServerHandle): LoresyncConnection => {
+/** All this adapter reads of a server: T7's typist process has only these, not a ServerHandle. */
+export type LoresyncTarget = Pick<ServerHandle, 'url' | 'token' | 'docId'>
+
+const connect = (server: LoresyncTarget): LoresyncConnection => {
   // forceNew: every simulated user gets its own connection, never socket.io-client's shared one.
   const token = server.token ?? null
   const client = new CollabClient({

@@ -3,6 +3,8 @@
  * Each consumer forks its own stream with a label, so adding a consumer does not shift the others.
  */
 export interface Prng {
+  /** The seed it was created with: `createPrng(prng.seed)` replays it from its start. */
+  readonly seed: number
   /** Uniform in [0, 1). */
   next(): number
   /** Uniform integer in [0, max). */
@@ -31,6 +33,7 @@ export const createPrng = (seed: number): Prng => {
   }
   const int = (max: number): number => Math.floor(next() * max)
   return {
+    seed,
     next,
     int,
     pick: <T>(items: readonly T[]): T => {

@@ -3,6 +3,13 @@ import { setTimeout as delay } from 'node:timers/promises'
 
 export const now = (): number => performance.now()
 
+/**
+ * A clock every process on this machine shares (ms since the epoch, sub-µs resolution): each
+ * process's time origin plus its monotonic time since. For latencies that start in one process
+ * and end in another (T7); within one process, `now()`.
+ */
+export const sharedNow = (): number => performance.timeOrigin + performance.now()
+
 export const sleep = (ms: number): Promise<void> => delay(ms)
 
 export class TimeoutError extends Error {

@@ -1,8 +1,9 @@
 /**
- * The typing workload shared by T1, T2, T5 and T7: elements with a fixed number of clients each
- * (one connection per client, as one browser tab per user), some of them typists. Each edit inserts
- * at the typist's cursor (sometimes replacing the character before it) and is followed by a cursor
- * awareness update, as an editor would send.
+ * The typing workload of T1, T2 and T5: elements with a fixed number of clients each (one
+ * connection per client, as one browser tab per user), some of them typists, all in this process.
+ * Each edit inserts at the typist's cursor (sometimes replacing the character before it) and is
+ * followed by a cursor awareness update, as an editor would send (editing.ts). T7 runs the same
+ * layout with its typists in a process of their own (split-typing.ts).
  *
  * Latency is measured inside this one process, so every client shares the clock: an edit is
  * delivered to a client when that client's state vector covers the typist's clock right after the
@@ -19,12 +20,9 @@ import {
 } from '../clients/types.ts'
 import type { ServerHandle } from '../servers/types.ts'
 import { BENCH_TEXT } from './documents.ts'
+import { introduce, pace, typeOne } from './editing.ts'
 import type { Prng } from './prng.ts'
 import { now, sleep, withTimeout } from './time.ts'
-
-const ALPHABET = 'etaoinshrdlu etaoinshrdlucmfwypvbgkqjxz ,.'
-
-const COLORS = ['#e06c75', '#98c379', '#e5c07b', '#61afef', '#c678dd', '#56b6c2']
 
 interface Participant {
   readonly connection: ClientConnection
@@ -74,7 +72,20 @@ export interface WindowResult {
   readonly ackLatencies: number[]
 }
 
-export class TypingWorkload {
+/** What a scenario drives of a typing workload, wherever its clients run (see SplitTypingWorkload). */
+export interface TypingLoad {
+  readonly clients: number
+  readonly typistCount: number
+  /** Types for `ms` at `perTypist` edits/s each; with `measure`, into the window. */
+  type(perTypist: number, ms: number, measure: boolean): Promise<void>
+  /** Waits (up to `ms`) until every measured edit reached every client and was acknowledged. */
+  drain(ms: number): Promise<void>
+  /** Returns the measured window and starts a new, empty one. */
+  takeWindow(seconds: number): WindowResult
+  close(): void | Promise<void>
+}
+
+export class TypingWorkload implements TypingLoad {
   private readonly elements: Element[] = []
   private measuring = false
   private latencies: number[] = []
@@ -143,10 +154,7 @@ export class TypingWorkload {
     }
     const connection = client.connect(server)
     const opened = connection.open(name)
-    opened.awareness.setLocalStateField('user', {
-      name: `user-${elementIndex}-${slot}`,
-      color: COLORS[slot % COLORS.length],
-    })
+    introduce(opened, elementIndex, slot)
     const isTypist = slot < this.layout.typistsPerElement
     const typist: Typist | null = isTypist
       ? {
@@ -216,23 +224,13 @@ export class TypingWorkload {
   private edit(element: Element, participant: Participant): void {
     const typist = participant.typist
     if (!typist) return
-    const { text, opened } = participant
-    const length = text.length
-    if (typist.prng.next() < 0.05) typist.cursor = typist.prng.int(length + 1)
-    typist.cursor = Math.min(typist.cursor, length)
-    const char = ALPHABET[typist.prng.int(ALPHABET.length)] ?? 'x'
-    const replace = typist.cursor > 0 && typist.prng.next() < 0.1
-    const sentAt = now()
-    if (isAcking(opened)) typist.unackedSince.push(sentAt)
-    opened.doc.transact(() => {
-      if (replace) {
-        text.delete(typist.cursor - 1, 1)
-        typist.cursor--
-      }
-      text.insert(typist.cursor, char)
+    const { opened } = participant
+    let sentAt = 0
+    const clock = typeOne(typist, opened, participant.text, () => {
+      sentAt = now()
+      if (isAcking(opened)) typist.unackedSince.push(sentAt)
     })
-    typist.cursor++
-    typist.clocks.push(Y.getState(opened.doc.store, typist.clientId))
+    typist.clocks.push(clock)
     typist.sentAt.push(sentAt)
     typist.measured.push(this.measuring)
     typist.remaining.push(element.participants.length - 1)
@@ -240,9 +238,6 @@ export class TypingWorkload {
       this.editsInWindow++
       this.expectedPairs += element.participants.length - 1
     }
-    const position = Y.createRelativePositionFromTypeIndex(text, typist.cursor)
-    const json: unknown = Y.relativePositionToJSON(position)
-    opened.awareness.setLocalStateField('cursor', { anchor: json, head: json })
   }
 
   /**
@@ -251,47 +246,14 @@ export class TypingWorkload {
    */
   async type(perTypist: number, ms: number, measure: boolean): Promise<void> {
     this.measuring = measure
-    const interval = 1000 / perTypist
-    const startedAt = now()
-    const endAt = startedAt + ms
-    const timers = new Set<NodeJS.Timeout>()
-    await new Promise<void>((resolve) => {
-      let running = 0
-      for (const element of this.elements) {
-        for (const participant of element.participants) {
-          const typist = participant.typist
-          if (!typist) continue
-          running++
-          let due = startedAt + typist.prng.next() * interval
-          const tick = (): void => {
-            if (now() >= endAt) {
-              if (--running === 0) resolve()
-              return
-            }
-            this.edit(element, participant)
-            due += interval * (0.75 + typist.prng.next() * 0.5)
-            const timer = setTimeout(
-              () => {
-                timers.delete(timer)
-                tick()
-              },
-              Math.max(0, due - now()),
-            )
-            timers.add(timer)
-          }
-          const timer = setTimeout(
-            () => {
-              timers.delete(timer)
-              tick()
-            },
-            Math.max(0, due - now()),
-          )
-          timers.add(timer)
-        }
-      }
-      if (running === 0) resolve()
-    })
-    for (const timer of timers) clearTimeout(timer)
+    const typists = this.elements.flatMap((element) =>
+      element.participants.flatMap((participant) =>
+        participant.typist ? [{ prng: participant.typist.prng, element, participant }] : [],
+      ),
+    )
+    await pace(typists, perTypist, ms, ({ element, participant }) =>
+      this.edit(element, participant),
+    )
   }
 
   /** Waits (up to `ms`) until every measured edit reached every client. */

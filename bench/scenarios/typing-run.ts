@@ -2,7 +2,13 @@
 import { startWindow } from '../lib/procfs.ts'
 import { socketCounters } from '../lib/sockets.ts'
 import { percentile } from '../lib/stats.ts'
-import { TypingWorkload, type TypingLayout, type WindowResult } from '../lib/typing.ts'
+import { SplitTypingWorkload } from '../lib/split-typing.ts'
+import {
+  TypingWorkload,
+  type TypingLayout,
+  type TypingLoad,
+  type WindowResult,
+} from '../lib/typing.ts'
 import type { ServerHandle } from '../servers/types.ts'
 import type { RunContext } from './types.ts'
 
@@ -22,6 +28,11 @@ export interface TypingRunOptions {
   readonly warmupMs: number
   readonly measureMs: number
   readonly drainMs: number
+  /**
+   * Run the typists in a process of their own, the receivers in the driver (SplitTypingWorkload):
+   * for timing what the typists see (T7's acknowledgements) without the receivers' queue.
+   */
+  readonly typistProcess?: boolean
 }
 
 export interface TypingRunResult {
@@ -39,7 +50,8 @@ export const runTyping = async (
   server: ServerHandle,
   options: TypingRunOptions,
 ): Promise<TypingRunResult> => {
-  const workload = await TypingWorkload.open(
+  const open = options.typistProcess ? SplitTypingWorkload.open : TypingWorkload.open
+  const workload: TypingLoad = await open(
     context.client,
     server,
     options.layout,
@@ -47,7 +59,8 @@ export const runTyping = async (
     120_000,
   )
   const close = context.defer(() => workload.close())
-  context.log(`${workload.clients} clients, ${workload.typistCount} typists`)
+  const apart = options.typistProcess ? ' (in their own process)' : ''
+  context.log(`${workload.clients} clients, ${workload.typistCount} typists${apart}`)
   await workload.type(options.perTypist, options.warmupMs, false)
   const port = Number(new URL(server.url).port)
   const sockets0 = await socketCounters(port)
