@@ -6,6 +6,12 @@ import type { ServerHandle, ServerName } from '../servers/types.ts'
 export interface OpenedDoc {
   readonly doc: Y.Doc
   readonly awareness: Awareness
+  /**
+   * The awareness `user` this provider's app announces, when the app announces the session's
+   * identity rather than whatever the workload makes up (Loresync's: the server stamps that
+   * identity on every caret, and relays one that already carries it as it came).
+   */
+  readonly user?: Readonly<Record<string, string>>
   /** Resolves once the first sync with the server completed. */
   whenSynced(): Promise<void>
   destroy(): void

@@ -12,12 +12,15 @@ const ALPHABET = 'etaoinshrdlu etaoinshrdlucmfwypvbgkqjxz ,.'
 
 const COLORS = ['#e06c75', '#98c379', '#e5c07b', '#61afef', '#c678dd', '#56b6c2']
 
-/** Sets the awareness `user` field every client of an editor has (the label on its caret). */
+/**
+ * Sets the awareness `user` field every client of an editor has (the label on its caret): what
+ * the provider's app announces when it says (OpenedDoc.user), a made-up name and colour otherwise.
+ */
 export const introduce = (opened: OpenedDoc, element: number, slot: number): void => {
-  opened.awareness.setLocalStateField('user', {
-    name: `user-${element}-${slot}`,
-    color: COLORS[slot % COLORS.length],
-  })
+  opened.awareness.setLocalStateField(
+    'user',
+    opened.user ?? { name: `user-${element}-${slot}`, color: COLORS[slot % COLORS.length] },
+  )
 }
 
 export interface TypistCursor {

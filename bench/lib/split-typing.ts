@@ -108,7 +108,7 @@ export class SplitTypingWorkload implements TypingLoad {
     )
     const docIds = Object.fromEntries(names.map((name) => [name, server.docId(name)]))
     const token = server.token ?? null
-    const setup = { url: server.url, token, docIds, layout, seeds }
+    const setup = { url: server.url, token, account: server.account ?? null, docIds, layout, seeds }
     const clientIds = await this.typists.open(setup, timeoutMs)
     for (let element = 0; element < names.length; element++) {
       const typistIds = clientIds.slice(

@@ -59,6 +59,7 @@ const open = async (setup: TypistSetup): Promise<number[]> => {
   const target = {
     url: setup.url,
     token: setup.token,
+    account: setup.account,
     docId: (name: string): string => {
       const id = setup.docIds[name]
       if (id === undefined) throw new Error(`no document id for ${name}`)

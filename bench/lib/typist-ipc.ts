@@ -3,11 +3,14 @@
  * one command at a time and waits for its one reply. Only plain data crosses (advanced
  * serialization), so the child gets what it needs to connect, not a ServerHandle.
  */
+import type { User } from '../../shared/api.ts'
 import type { TypingLayout } from './typing.ts'
 
 export interface TypistSetup {
   readonly url: string
   readonly token: string | null
+  /** The account the token signs in as (ServerHandle.account). */
+  readonly account: User | null
   /** Bench name → server document id, for every name of the layout. */
   readonly docIds: Readonly<Record<string, string>>
   readonly layout: TypingLayout

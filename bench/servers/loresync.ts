@@ -10,6 +10,7 @@ import { CollabClient } from '../../client/collab/index.ts'
 import { freePort } from '../lib/processes.ts'
 import { waitFor, withTimeout } from '../lib/time.ts'
 import { ServerProcess } from './server-process.ts'
+import type { User } from '../../shared/api.ts'
 import type { ServerAdapter, ServerHandle, ServerStartOptions } from './types.ts'
 
 /** The directory key holding the world every bench element lives in. */
@@ -29,12 +30,30 @@ const post = (url: string, body: unknown, token: string | null): Promise<Respons
     body: JSON.stringify(body),
   })
 
-const stringField = async (response: Response, field: string, what: string): Promise<string> => {
+const jsonOf = async (response: Response, what: string): Promise<Record<string, unknown>> => {
   if (!response.ok) throw new Error(`${what} → ${response.status}: ${await response.text()}`)
-  const value = (await response.json()) as Record<string, unknown>
+  const value: unknown = await response.json()
+  if (typeof value !== 'object' || value === null) throw new Error(`${what} answered ${value}`)
+  return value as Record<string, unknown>
+}
+
+const stringOf = (value: Record<string, unknown>, field: string, what: string): string => {
   const result = value[field]
   if (typeof result !== 'string') throw new Error(`${what} answered without ${field}`)
   return result
+}
+
+const stringField = async (response: Response, field: string, what: string): Promise<string> =>
+  stringOf(await jsonOf(response, what), field, what)
+
+const userOf = (value: unknown, what: string): User => {
+  if (typeof value !== 'object' || value === null) throw new Error(`${what} answered without user`)
+  const fields = value as Record<string, unknown>
+  return {
+    id: stringOf(fields, 'id', what),
+    username: stringOf(fields, 'username', what),
+    color: stringOf(fields, 'color', what),
+  }
 }
 
 interface StoredRow {
@@ -97,6 +116,7 @@ export const loresyncServer: ServerAdapter = {
     // Builds that require signing in get one bench account (registered once per data folder,
     // signed in again after a restart); builds without accounts never see a 401.
     let token: string | null = null
+    let account: User | null = null
     const signIn = async (): Promise<string> => {
       const registered = directory.has(USER_KEY)
       const username = directory.get(USER_KEY) ?? `bench${Date.now().toString(36)}`
@@ -105,7 +125,9 @@ export const loresyncServer: ServerAdapter = {
       directory.set(USER_KEY, username)
       directory.set(PASSWORD_KEY, password)
       const path = registered ? '/api/auth/login' : '/api/auth/register'
-      return stringField(await post(`${url}${path}`, { username, password }, null), 'token', path)
+      const session = await jsonOf(await post(`${url}${path}`, { username, password }, null), path)
+      account = userOf(session.user, path)
+      return stringOf(session, 'token', path)
     }
     const createId = async (path: string, body: unknown): Promise<string> => {
       let response = await post(`${url}${path}`, body, token)
@@ -147,6 +169,9 @@ export const loresyncServer: ServerAdapter = {
       docId,
       get token() {
         return token
+      },
+      get account() {
+        return account
       },
       prepare,
       async seed(entries) {

@@ -1,4 +1,5 @@
 /** What a scenario sees of a server under test, whatever its implementation. */
+import type { User } from '../../shared/api.ts'
 
 export const SERVER_NAMES = ['loresync', 'hocuspocus', 'y-websocket', 'y-socket.io'] as const
 export type ServerName = (typeof SERVER_NAMES)[number]
@@ -35,6 +36,8 @@ export interface ServerHandle {
   readonly url: string
   /** The access token clients present, for servers that require signing in (after `prepare`). */
   readonly token?: string | null
+  /** The account that token signs in as, as the server describes it (with the token). */
+  readonly account?: User | null
   /** The id the server knows a bench document by (after `prepare`). */
   docId(name: string): string
   /** Creates the documents where the server issues ids; a no-op for servers that do not. */

@@ -6,6 +6,9 @@
 import type { Awareness } from 'y-protocols/awareness'
 
 export interface Person {
+  /** The account's id, for the signed-in person: with it, `user` is exactly the identity the
+   * server stamps on awareness states (server/rooms/awareness-filter.ts). Others' carets omit it. */
+  readonly id?: string
   readonly name: string
   readonly color: string
 }

@@ -44,13 +44,15 @@ export const useIdentityStore = defineStore('identity', () => {
   /** True when the account comes from this device's memory because the server was unreachable. */
   const remembered = ref(false)
 
-  const person = computed<Person>(
-    () =>
-      sanitizePerson({ name: user.value?.username, color: user.value?.color }) ?? {
-        name: 'You',
-        color: FALLBACK_COLOR,
-      },
-  )
+  const person = computed<Person>(() => {
+    const account = user.value
+    const shown = sanitizePerson({ name: account?.username, color: account?.color })
+    if (!shown) return { name: 'You', color: FALLBACK_COLOR }
+    // The account's id, and the fields in the order the server stamps them: a caret that already
+    // carries the session's identity is relayed as it came instead of being re-encoded by the
+    // server on every keystroke (server/rooms/awareness-filter.ts).
+    return account ? { id: account.id, ...shown } : shown
+  })
 
   const accept = (next: User): void => {
     user.value = next

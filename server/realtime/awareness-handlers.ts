@@ -10,7 +10,7 @@ import {
   OversizedAwarenessError,
   type AwarenessIdentity,
 } from '../rooms/awareness-filter.ts'
-import type { Room } from '../rooms/room.ts'
+import type { AcceptedAwareness, Room } from '../rooms/room.ts'
 import type { RealtimeContext } from './context.ts'
 import { relayToOthers } from './relay.ts'
 import { socketListener, type SocketListener } from './boundary.ts'
@@ -24,7 +24,7 @@ import { checkBinary, checkId } from './validate.ts'
  */
 const identities = new WeakMap<Principal, AwarenessIdentity>()
 
-const identityOf = (principal: Principal): AwarenessIdentity => {
+export const identityOf = (principal: Principal): AwarenessIdentity => {
   let identity = identities.get(principal)
   if (!identity) {
     const { id, username, color } = principal.user
@@ -35,8 +35,8 @@ const identityOf = (principal: Principal): AwarenessIdentity => {
 }
 
 /**
- * Applies one awareness frame from `socket` to `room` (a room it has joined) and returns the frame
- * to relay to the others, or null when nothing is left to relay. A refused frame is answered with
+ * Applies one awareness frame from `socket` to `room` (a room it has joined) and returns what to
+ * relay to the others, or null when nothing is left to relay. A refused frame is answered with
  * `doc:error` and counted as an offence; it never throws for bad input.
  */
 export const acceptAwareness = (
@@ -44,7 +44,7 @@ export const acceptAwareness = (
   { logger, observer }: RealtimeContext,
   room: Room,
   rawUpdate: unknown,
-): Uint8Array | null => {
+): AcceptedAwareness | null => {
   const { guard, principal } = socket.data
   const { docId } = room
   const update = checkBinary(rawUpdate, 'awareness update', MAX_AWARENESS_BYTES)
@@ -97,8 +97,16 @@ export const awarenessHandlers = (
         observer.rejected('not-joined')
         return
       }
-      const relayed = acceptAwareness(socket, context, room, rawUpdate)
-      if (relayed) relayToOthers(context, socket, docId.value, null, relayed)
+      const accepted = acceptAwareness(socket, context, room, rawUpdate)
+      if (!accepted) return
+      // One node: a renewal waits for the room's next batch (presence-renewals.ts). With several,
+      // the adapter carries every frame to the other nodes as it comes.
+      if (accepted.renewal && !context.multiNode) {
+        context.renewals.hold(room, accepted.clientIds)
+        return
+      }
+      context.renewals.supersede(room, accepted.clientIds)
+      relayToOthers(context, socket, docId.value, null, accepted.update)
     },
   )
   return { 'awareness:update': onAwareness }
