@@ -42,6 +42,8 @@ export interface LoresyncOptions {
   /** Overrides of the login throttle and socket abuse limits (tests, load benchmarks). */
   readonly authLimits?: Partial<AuthLimits>
   readonly abuseLimits?: Partial<AbuseLimits>
+  /** How long a presence renewal waits for its room's batch (realtime/presence-renewals.ts; tests). */
+  readonly renewalDelayMs?: number
 }
 
 export interface Loresync {
@@ -82,6 +84,7 @@ const assemble = async ({
   logger,
   store: givenStore,
   compactAfterRows,
+  renewalDelayMs,
   ...securityOptions
 }: LoresyncOptions): Promise<Loresync> => {
   const store = givenStore ?? (await openStore(config, logger))
@@ -167,6 +170,7 @@ const assemble = async ({
     inFlight,
     closing: () => shuttingDown,
     multiNode: multiNode !== undefined,
+    ...(renewalDelayMs === undefined ? {} : { renewalDelayMs }),
   })
 
   let closing: Promise<void> | undefined

@@ -133,9 +133,12 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
     if (!update.ok) return reply(update)
     const room = joinedRoom(socket, docId.value)
     if ('ok' in room) return reply(room)
-    const awareness = withAwareness
+    const accepted = withAwareness
       ? acceptAwareness(socket, context, room, withAwareness.raw)
       : null
+    // Relayed now, with the edit: the newest state of these ids, so held renewals of them add nothing.
+    if (accepted) context.renewals.supersede(room, accepted.clientIds)
+    const awareness = accepted?.update ?? null
     const refusal = writeRefusal(socket, docId.value)
     if (refusal) {
       relayToOthers(context, socket, docId.value, null, awareness)

@@ -35,20 +35,21 @@ export class RoomFanout {
     readonly encoder: PacketEncoder,
   ) {}
 
-  /** Sends `event` to every socket of `room` on this node except `sender`. */
+  /** Sends `event` to every socket of `room` on this node except `sender` (to all with null). */
   emitToOthers<E extends HotEvent>(
-    sender: LoresyncSocket,
+    sender: LoresyncSocket | null,
     room: string,
     event: E,
     ...args: Parameters<ServerToClientEvents[E]>
   ): void {
     const namespace = this.io.sockets
     const members = namespace.adapter.rooms.get(room)
-    if (!members || (members.size === 1 && members.has(sender.id))) return
+    const senderId = sender?.id
+    if (!members || (members.size === 1 && members.has(senderId ?? ''))) return
     const [encoded] = this.encoder.encode({ type: EVENT_PACKET, nsp: '/', data: [event, ...args] })
     const frame = Buffer.isBuffer(encoded) ? binaryFrame(encoded) : null
     for (const id of members) {
-      if (id === sender.id) continue
+      if (id === senderId) continue
       const socket = namespace.sockets.get(id)
       if (!socket) continue
       const connection = socket.conn as unknown as EngineConnection | undefined

@@ -3,12 +3,13 @@
  * remembers which awareness client ids belong to which socket, and tracks writes in flight so the
  * registry never unloads it with a write pending. It knows nothing about Socket.IO or SQL.
  */
+import { equalityDeep } from 'lib0/function'
 import * as Y from 'yjs'
 import { encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
 import { readFields, sameFields, type ElementFields } from '../../shared/element-doc.ts'
 import { docRoom } from '../../shared/protocol.ts'
 import type { StoredDocument } from '../storage/store.ts'
-import { applyAwarenessEntries } from './apply-awareness-entries.ts'
+import { applyAwarenessEntries, type AwarenessEntry } from './apply-awareness-entries.ts'
 import { filterAwarenessUpdate, type AwarenessIdentity } from './awareness-filter.ts'
 import { createRoomAwareness, releaseAwareness } from './room-awareness.ts'
 import { SmallMap } from './small-map.ts'
@@ -82,6 +83,15 @@ const isEmptyStateVector = (stateVector: Uint8Array): boolean =>
 const flat = (text: string): string => {
   const copy = Buffer.from(text, 'latin1').toString('latin1')
   return copy === text ? copy : text
+}
+
+/** An awareness frame a room accepted: what to relay, for which client ids, and whether it only renews. */
+export interface AcceptedAwareness {
+  /** The frame to relay: only the entries the socket may send, under its session's identity. */
+  readonly update: Uint8Array
+  readonly clientIds: readonly number[]
+  /** Every entry only renews a state the room holds (Room.renews): nobody learns anything new. */
+  readonly renewal: boolean
 }
 
 export class Room {
@@ -270,6 +280,13 @@ export class Room {
     return encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])
   }
 
+  /** The states of those of `clientIds` still here, as one frame; null when none is. */
+  encodeAwarenessOf(clientIds: Iterable<number>): Uint8Array | null {
+    const states = this.awareness.getStates()
+    const present = [...clientIds].filter((id) => states.has(id))
+    return present.length > 0 ? encodeAwarenessUpdate(this.awareness, present) : null
+  }
+
   /**
    * Applies a client's update. The bytes are fully decoded before they touch the document, so a
    * malformed update throws MalformedUpdateError and leaves the room exactly as it was. Structs
@@ -369,7 +386,7 @@ export class Room {
     socketId: string,
     update: Uint8Array,
     identity: AwarenessIdentity,
-  ): Uint8Array | null {
+  ): AcceptedAwareness | null {
     if (!this.members.has(socketId)) return null
     const filtered = filterAwarenessUpdate(
       update,
@@ -377,9 +394,25 @@ export class Room {
       identity,
     )
     if (!filtered) return null
-    for (const clientId of filtered.clientIds) this.claim(socketId, clientId)
-    applyAwarenessEntries(this.awareness, filtered.entries, socketOrigin(socketId))
-    return filtered.update
+    const { clientIds, entries } = filtered
+    for (const clientId of clientIds) this.claim(socketId, clientId)
+    // Decided before the entries replace the states they are compared with.
+    const renewal = entries.every((entry) => this.renews(entry))
+    applyAwarenessEntries(this.awareness, entries, socketOrigin(socketId))
+    return { update: filtered.update, clientIds, renewal }
+  }
+
+  /**
+   * Whether `entry` only renews a state this room holds: newer, and equal to it. y-protocols
+   * clients re-send an unchanged state every 15 s so that nobody drops it as gone after 30 s.
+   */
+  private renews({ clientId, clock, state }: AwarenessEntry): boolean {
+    if (state === null) return false
+    const held = this.awareness.states.get(clientId)
+    const known = this.awareness.meta.get(clientId)
+    return held !== undefined && known !== undefined && known.clock < clock
+      ? equalityDeep(state, held)
+      : false
   }
 
   /**

@@ -33,6 +33,8 @@ export interface TestServerOptions {
   readonly logger?: Logger
   readonly authLimits?: Partial<AuthLimits>
   readonly abuseLimits?: Partial<AbuseLimits>
+  /** How long a presence renewal waits for its room's batch (default 5 s). */
+  readonly renewalDelayMs?: number
 }
 
 export interface TestServer {
@@ -70,6 +72,7 @@ export const startTestServer = async (options: TestServerOptions = {}): Promise<
     logger: options.logger ?? pino({ level: config.logLevel }),
     authLimits: { ...TEST_AUTH_LIMITS, ...options.authLimits },
     ...(options.abuseLimits ? { abuseLimits: options.abuseLimits } : {}),
+    ...(options.renewalDelayMs === undefined ? {} : { renewalDelayMs: options.renewalDelayMs }),
     ...(options.store ? { store: options.store(dataDir) } : {}),
     ...(options.compactAfterRows === undefined
       ? {}

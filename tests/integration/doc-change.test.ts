@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import * as encoding from 'lib0/encoding'
 import { addMember, createElement, createWorld } from '../helpers/api-client.ts'
+import { awarenessFrame } from '../helpers/awareness-frames.ts'
 import { registerUser } from '../helpers/auth.ts'
 import { onEvent, until } from '../helpers/events.ts'
 import type { RawSocket } from '../helpers/raw-socket.ts'
@@ -19,15 +19,6 @@ import {
   whenSaved,
   whenSynced,
 } from '../helpers/sync-fixtures.ts'
-
-const awarenessFrame = (clientId: number, clock: number, state: unknown): Uint8Array => {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, 1)
-  encoding.writeVarUint(encoder, clientId)
-  encoding.writeVarUint(encoder, clock)
-  encoding.writeVarString(encoder, JSON.stringify(state))
-  return encoding.toUint8Array(encoder)
-}
 
 /** Every server event a socket receives, by name, in order. */
 const recordEvents = (socket: RawSocket): string[] => {

@@ -95,7 +95,7 @@ describe('Room awareness and lazy document', () => {
     const reordered = new Y.Doc()
     const user = { color: identity.color, name: identity.name, id: identity.id }
     const frame = frameWith(reordered, user)
-    expect(room.applyClientAwareness('s1', frame, session)).toBe(frame)
+    expect(room.applyClientAwareness('s1', frame, session)?.update).toBe(frame)
     const held = room.awareness.getStates().get(reordered.clientID)?.user
     expect(held).toEqual(session)
     expect(held).not.toBe(session)
