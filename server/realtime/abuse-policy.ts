@@ -9,9 +9,12 @@
  * - connection attempts per client address, counted before the token is even looked at;
  * - caps on documents open per socket and on a document's stored size.
  *
- * Limits keyed by address are shared by many sockets and live in rate-limiter-flexible. Limits of
- * one socket live in its SocketGuard as two numbers per window: a keyed limiter would hold a record,
- * a Date and a timer per socket (about 0.4 KB each, for every idle connection).
+ * Connection attempts per address live in rate-limiter-flexible. Messages are counted on every
+ * message's path, synchronously: a socket's own window in its SocketGuard (two numbers; a keyed
+ * limiter would hold a record, a Date and a timer per socket, about 0.4 KB for every idle
+ * connection), its address's in `AddressWindows`. rate-limiter-flexible only answers through a
+ * promise, and awaiting it put every update's handler behind the rest of the read that brought it:
+ * 17 µs at the median before an edit was relayed (benchmark T1, docs/benchmarks.md item 17).
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
 import { MAX_DOCUMENT_BYTES, MAX_OPEN_DOCUMENTS_PER_SOCKET } from '../../shared/limits.ts'
@@ -72,6 +75,11 @@ class WindowCount {
   /** performance.now() at which the current window ends; 0 before the first point. */
   private endsAt = 0
 
+  /** Whether the current window is over at `now` (or none was ever opened). */
+  ended(now: number): boolean {
+    return now >= this.endsAt
+  }
+
   /** Spends one point of `window`; false when the window has none left. */
   take(window: Window): boolean {
     const now = performance.now()
@@ -84,14 +92,44 @@ class WindowCount {
   }
 }
 
+/**
+ * One WindowCount per client address, for the addresses seen within the last window. A window that
+ * has ended holds nothing a new one would not: entries are swept once per window length, when a
+ * new address comes, so the map holds about one window's worth of addresses and needs no timer.
+ */
+class AddressWindows {
+  private readonly windows = new Map<string, WindowCount>()
+  private sweepAt = 0
+
+  constructor(private readonly window: Window) {}
+
+  /** Spends one point of `address`'s window; false when it has none left. */
+  take(address: string): boolean {
+    let count = this.windows.get(address)
+    if (!count) {
+      this.sweep()
+      count = new WindowCount()
+      this.windows.set(address, count)
+    }
+    return count.take(this.window)
+  }
+
+  private sweep(): void {
+    const now = performance.now()
+    if (now < this.sweepAt) return
+    this.sweepAt = now + this.window.seconds * 1000
+    for (const [address, count] of this.windows) if (count.ended(now)) this.windows.delete(address)
+  }
+}
+
 export class AbusePolicy {
   readonly limits: AbuseLimits
-  private readonly perAddress: RateLimiterMemory
+  private readonly perAddress: AddressWindows
   private readonly connections: RateLimiterMemory
 
   constructor(overrides: Partial<AbuseLimits> = {}) {
     this.limits = { ...DEFAULT_ABUSE_LIMITS, ...overrides }
-    this.perAddress = limiter(this.limits.messagesPerAddress)
+    this.perAddress = new AddressWindows(this.limits.messagesPerAddress)
     this.connections = limiter(this.limits.connectionsPerAddress)
   }
 
@@ -104,9 +142,9 @@ export class AbusePolicy {
     return new SocketGuard(this, socket, address)
   }
 
-  /** @internal SocketGuard's access to the limiter its address shares with other sockets. */
-  admitFromAddress(address: string): Promise<boolean> {
-    return take(this.perAddress, address)
+  /** @internal SocketGuard's access to the window its address shares with other sockets. */
+  admitFromAddress(address: string): boolean {
+    return this.perAddress.take(address)
   }
 }
 
@@ -134,13 +172,14 @@ export class SocketGuard extends WindowCount {
 
   /**
    * Counts one incoming message. False means over the rate: the caller answers `rate-limited`
-   * (which is itself an offence) and does nothing else with the message.
+   * (which is itself an offence) and does nothing else with the message. Synchronous, so a handler
+   * that admits a message carries on in the same turn.
    */
-  async admit(): Promise<boolean> {
+  admit(): boolean {
     if (this.disconnected) return false
     // Both windows count every message, even one the socket's own window refuses.
     const mine = this.take(this.policy.limits.messagesPerSocket)
-    const admitted = (await this.policy.admitFromAddress(this.address)) && mine
+    const admitted = this.policy.admitFromAddress(this.address) && mine
     if (!admitted) this.offence()
     return admitted
   }

@@ -83,7 +83,7 @@ export const awarenessHandlers = (
     async (socket, rawDocId, rawUpdate) => {
       const { guard } = socket.data
       // Over the rate, presence is simply dropped (there is no ack to answer); it is an offence.
-      if (!(await guard.admit())) return
+      if (!guard.admit()) return
       const docId = checkId(rawDocId, 'docId')
       if (!docId.ok) {
         guard.offence()
@@ -91,9 +91,9 @@ export const awarenessHandlers = (
       }
       const room = registry.get(docId.value)
       if (!room || !socket.data.docs.has(docId.value) || !room.hasMember(socket.id)) {
-        // Dropped without a doc:error: presence is ephemeral, and the usual sender is a session's
-        // last awareness frame overtaken by its own doc:leave (admission is awaited here, not
-        // there). An error would reach the next session of that element and stop it.
+        // Dropped without a doc:error: presence is ephemeral, and the usual sender is a client
+        // whose frame crossed its own leave or a removal from the room on the way. An error
+        // would reach the next session of that element and stop it.
         observer.rejected('not-joined')
         return
       }

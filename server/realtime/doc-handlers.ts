@@ -125,7 +125,7 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
   ): Promise<void> => {
     const receivedAt = performance.now()
     const reply = replyToSocket<AckResult>(socket, context, ack)
-    if (!(await socket.data.guard.admit())) return reply(fail('rate-limited', TOO_FAST))
+    if (!socket.data.guard.admit()) return reply(fail('rate-limited', TOO_FAST))
     if (context.closing()) return reply(fail('unavailable', RESTARTING))
     const docId = checkId(rawDocId, 'docId')
     if (!docId.ok) return reply(docId)
@@ -155,7 +155,7 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
   ): Promise<void> => {
     const receivedAt = performance.now()
     const reply = replyToSocket<AckResult>(socket, context, ack)
-    if (!(await socket.data.guard.admit())) return reply(fail('rate-limited', TOO_FAST))
+    if (!socket.data.guard.admit()) return reply(fail('rate-limited', TOO_FAST))
     if (context.closing()) {
       // A half-received transfer can never complete now; the client resends it whole.
       socket.data.chunks?.dropAll()

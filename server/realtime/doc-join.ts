@@ -21,7 +21,7 @@ export const joinHandler =
     const { guard } = socket.data
     const { limits } = guard
     const reply = replyToSocket<JoinResult>(socket, context, ack)
-    if (!(await guard.admit())) return reply(fail('rate-limited', TOO_FAST))
+    if (!guard.admit()) return reply(fail('rate-limited', TOO_FAST))
     if (context.closing()) return reply(fail('unavailable', RESTARTING))
     if (!isRecord(request)) {
       return reply(fail('invalid-request', 'doc:join takes {docId, stateVector}'))

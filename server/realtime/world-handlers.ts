@@ -35,7 +35,7 @@ export const worldHandlers = ({
       observer.rejected(code)
       if (countsAsOffence(code)) guard.offence()
     })
-    if (!(await guard.admit())) return reply(fail('rate-limited', 'too many messages: slow down'))
+    if (!guard.admit()) return reply(fail('rate-limited', 'too many messages: slow down'))
     const worldId = checkId(rawWorldId, 'worldId')
     if (!worldId.ok) return reply(worldId)
     try {
