@@ -14,7 +14,6 @@
 import { EventEmitter } from 'node:events'
 import type { Socket as TcpSocket } from 'node:net'
 import fc from 'fast-check'
-import * as encoding from 'lib0/encoding'
 import { pino } from 'pino'
 import type { Socket as ServerSocket } from 'socket.io'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -26,6 +25,7 @@ import type { LoresyncSocket } from '../server/realtime/types.ts'
 import type { WirePacket } from '../shared/compact-frames.ts'
 import { clientWireParser, type FastLane } from '../shared/wire-parser.ts'
 import { createElement, createWorld } from './helpers/api-client.ts'
+import { awarenessFrame } from './helpers/awareness-frames.ts'
 import { onEvent, until } from './helpers/events.ts'
 import { nameText, useRawSocket, useServer } from './helpers/sync-fixtures.ts'
 import type { TestServerOptions } from './helpers/test-server.ts'
@@ -382,14 +382,14 @@ describe('the inbound fast lane on the server', () => {
     }
 
     const updated = await socket.timeout(10_000).emitWithAck('doc:update', element.id, edit(' L'))
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, 1)
-    encoding.writeVarUint(encoder, doc.clientID)
-    encoding.writeVarUint(encoder, 1)
-    encoding.writeVarString(encoder, JSON.stringify({ cursor: { anchor: 5 } }))
     const changed = await socket
       .timeout(10_000)
-      .emitWithAck('doc:change', element.id, edit('ovelace'), encoding.toUint8Array(encoder))
+      .emitWithAck(
+        'doc:change',
+        element.id,
+        edit('ovelace'),
+        awarenessFrame(doc.clientID, 1, { cursor: { anchor: 5 } }),
+      )
 
     expect(updated).toEqual({ ok: true })
     expect(changed).toEqual({ ok: true })

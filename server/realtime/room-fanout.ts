@@ -45,7 +45,7 @@ export class RoomFanout {
     const namespace = this.io.sockets
     const members = namespace.adapter.rooms.get(room)
     const senderId = sender?.id
-    if (!members || (members.size === 1 && members.has(senderId ?? ''))) return
+    if (!members || (senderId !== undefined && members.size === 1 && members.has(senderId))) return
     const [encoded] = this.encoder.encode({ type: EVENT_PACKET, nsp: '/', data: [event, ...args] })
     const frame = Buffer.isBuffer(encoded) ? binaryFrame(encoded) : null
     for (const id of members) {

@@ -5,7 +5,6 @@
 import { EventEmitter } from 'node:events'
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import * as encoding from 'lib0/encoding'
 import type { ElementSummary } from '../../shared/api.ts'
 import { ERROR_CODES, type ErrorPayload } from '../../shared/errors.ts'
 import { getBody, getTags, readContent } from '../../shared/element-doc.ts'
@@ -28,6 +27,7 @@ import {
   request,
 } from '../helpers/api-client.ts'
 import { registerUser } from '../helpers/auth.ts'
+import { awarenessFrame } from '../helpers/awareness-frames.ts'
 import { onEvent, until } from '../helpers/events.ts'
 import { Random } from '../helpers/prng.ts'
 import { whenDisconnected, type RawSocket } from '../helpers/raw-socket.ts'
@@ -55,20 +55,6 @@ const appendParagraph = (doc: Y.Doc, text: string): void => {
 }
 
 const tagsOf = (doc: Y.Doc): string[] => getTags(doc).toArray()
-
-/** An awareness frame written by hand, so a test controls client id, clock and state. */
-const awarenessFrame = (
-  entries: readonly { clientId: number; clock: number; state: unknown }[],
-): Uint8Array => {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, entries.length)
-  for (const { clientId, clock, state } of entries) {
-    encoding.writeVarUint(encoder, clientId)
-    encoding.writeVarUint(encoder, clock)
-    encoding.writeVarString(encoder, JSON.stringify(state))
-  }
-  return encoding.toUint8Array(encoder)
-}
 
 /** Joins `docId` on a bare socket and returns the server's answer. */
 const rawJoin = (socket: RawSocket, docId: string) =>
@@ -410,17 +396,11 @@ describe('sync over real sockets', () => {
       // handled in order, so the first error seen is the one for the oversized frame.
       const docErrors = recordDocErrors(socket)
       let next = docErrors.next('oversized presence')
-      socket.emit(
-        'awareness:update',
-        unjoined.id,
-        awarenessFrame([{ clientId: 1, clock: 1, state: {} }]),
-      )
+      socket.emit('awareness:update', unjoined.id, awarenessFrame(1, 1, {}))
       socket.emit(
         'awareness:update',
         a.id,
-        awarenessFrame([
-          { clientId: 1, clock: 1, state: { blob: 'x'.repeat(MAX_AWARENESS_BYTES) } },
-        ]),
+        awarenessFrame(1, 1, { blob: 'x'.repeat(MAX_AWARENESS_BYTES) }),
       )
       expect(await next).toEqual({ docId: a.id, error: refusal('too-large').error })
       expect(docErrors.errors.map((e) => e.docId)).toEqual([a.id])
@@ -532,13 +512,13 @@ describe('sync over real sockets', () => {
     socket.emit(
       'awareness:update',
       element.id,
-      awarenessFrame([{ clientId: victim, clock: 1_000_000, state: { cursor: { anchor: 999 } } }]),
+      awarenessFrame(victim, 1_000_000, { cursor: { anchor: 999 } }),
     )
     // Sent after the forgery on the same socket: once it arrives, the forgery has been handled.
     socket.emit(
       'awareness:update',
       element.id,
-      awarenessFrame([{ clientId: forgerId, clock: 1, state: { cursor: { anchor: 5 } } }]),
+      awarenessFrame(forgerId, 1, { cursor: { anchor: 5 } }),
     )
     await awarenessAtB("the forger's own caret at B", () => b.awareness.getStates().has(forgerId))
     expect(seenByB()?.cursor).toEqual({ anchor: 1 })
