@@ -14,7 +14,8 @@ import { filterAwarenessUpdate, type AwarenessIdentity } from './awareness-filte
 import { createRoomAwareness, releaseAwareness } from './room-awareness.ts'
 import { SmallMap } from './small-map.ts'
 import { stateVectorOfUpdate } from './state-vector.ts'
-import { findMissingDependency } from './update-dependencies.ts'
+import { applyWithEffect, type UpdateEffect } from './effective-update.ts'
+import { bringsOnlyNew, findMissingDependency } from './update-dependencies.ts'
 import { STORE_ORIGIN, socketOrigin, type UpdateOrigin } from './origins.ts'
 
 /**
@@ -297,10 +298,12 @@ export class Room {
   applyClientUpdate(socketId: string, update: Uint8Array): AppliedUpdate {
     let writers: number[]
     let missing: string | null
+    let onlyNew = false
     try {
       const decoded = Y.decodeUpdate(update)
       writers = this.newWriters(structEnds(decoded.structs))
       missing = findMissingDependency(this.doc, decoded)
+      onlyNew = missing === null && bringsOnlyNew(this.doc, decoded)
     } catch (error) {
       throw new MalformedUpdateError(`update cannot be decoded: ${String(error)}`)
     }
@@ -315,26 +318,17 @@ export class Room {
         `client id ${forged} belongs to someone else in this document; use your own Y.Doc`,
       )
     }
-    let effective: Uint8Array | null = null
-    let echo: Uint8Array | null = null
-    const origin = socketOrigin(socketId)
-    const capture = (bytes: Uint8Array, transactionOrigin: unknown): void => {
-      effective = effective ? Y.mergeUpdates([effective, bytes]) : bytes
-      if (transactionOrigin !== origin) echo = echo ? Y.mergeUpdates([echo, bytes]) : bytes
-    }
-    this.doc.on('update', capture)
+    let effect: UpdateEffect
     try {
-      Y.applyUpdate(this.doc, update, origin)
+      effect = applyWithEffect(this.doc, update, socketOrigin(socketId), onlyNew)
     } catch (error) {
       throw new MalformedUpdateError(`update cannot be applied: ${String(error)}`)
-    } finally {
-      this.doc.off('update', capture)
     }
+    const { effective, echo } = effect
     for (const clientId of writers) this.claim(socketId, clientId)
     const store = this.doc.store
     const pendingRaw = store.pendingStructs !== null || store.pendingDs !== null ? update : null
-    const accepted = effective as Uint8Array | null
-    this.storedBytes += (accepted?.byteLength ?? 0) + (pendingRaw?.byteLength ?? 0)
+    this.storedBytes += (effective?.byteLength ?? 0) + (pendingRaw?.byteLength ?? 0)
     let fields: ElementFields | null = null
     if (effective) {
       const next = readFields(this.doc)
@@ -352,17 +346,11 @@ export class Room {
    * (what its clients may lack too), or null. Throws MalformedUpdateError on undecodable bytes.
    */
   applyRemoteUpdate(update: Uint8Array, origin: UpdateOrigin): Uint8Array | null {
-    let effective: Uint8Array | null = null
-    const capture = (bytes: Uint8Array): void => {
-      effective = effective ? Y.mergeUpdates([effective, bytes]) : bytes
-    }
-    this.doc.on('update', capture)
+    let effective: Uint8Array | null
     try {
-      Y.applyUpdate(this.doc, update, origin)
+      effective = applyWithEffect(this.doc, update, origin, false).effective
     } catch (error) {
       throw new MalformedUpdateError(`remote update cannot be applied: ${String(error)}`)
-    } finally {
-      this.doc.off('update', capture)
     }
     // Keep the fields current so the next local edit does not report this change as its own.
     if (effective) this.fields = readFields(this.doc)

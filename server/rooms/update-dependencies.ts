@@ -114,3 +114,28 @@ const unknownDeletion = (
   }
   return null
 }
+
+/**
+ * Whether integrating a decoded update adds exactly the structs it carries, all of them: it
+ * carries structs, each client's continue the doc's clock for that client without a gap or an
+ * overlap, and the doc holds nothing pending that they could release. Call after
+ * findMissingDependency found nothing missing, so every struct integrates at once. Deletions may
+ * come along: any that are already applied change nothing when applied again.
+ */
+export const bringsOnlyNew = (
+  doc: Y.Doc,
+  { structs }: ReturnType<typeof Y.decodeUpdate>,
+): boolean => {
+  const store = doc.store
+  if (structs.length === 0 || store.pendingStructs !== null || store.pendingDs !== null) {
+    return false
+  }
+  const next = new Map<number, number>()
+  for (const struct of structs) {
+    if (struct instanceof Y.Skip) return false
+    const { client, clock } = struct.id
+    if (clock !== (next.get(client) ?? Y.getState(store, client))) return false
+    next.set(client, clock + struct.length)
+  }
+  return true
+}
