@@ -22,6 +22,14 @@ export interface UpdateEffect {
 }
 
 /**
+ * `bytes` in a buffer of their own. The wire decoder hands over a view into the frame, itself a
+ * view into what one socket read brought; as `effective` the bytes are held until they are
+ * committed (longer while a failing store is retried), and a view would keep that whole read alive.
+ */
+const ownBuffer = (bytes: Uint8Array): Uint8Array =>
+  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
+
+/**
  * Applies `update` under `origin`. `onlyNew`: the caller checked that the update adds exactly its
  * own structs, so its bytes stand for the transaction's. Throws what `Y.applyUpdate` throws.
  */
@@ -31,7 +39,7 @@ export const applyWithEffect = (
   origin: unknown,
   onlyNew: boolean,
 ): UpdateEffect => {
-  let effective: Uint8Array | null = onlyNew ? update : null
+  let effective: Uint8Array | null = onlyNew ? ownBuffer(update) : null
   let echo: Uint8Array | null = null
   const capture = (bytes: Uint8Array, transactionOrigin: unknown): void => {
     effective = effective ? Y.mergeUpdates([effective, bytes]) : bytes

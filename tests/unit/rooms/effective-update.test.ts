@@ -97,6 +97,18 @@ describe('applyWithEffect', () => {
     expect(server.getText('t').toString()).toBe('hello!')
   })
 
+  it('copies an update that is a view into a larger buffer, so it does not keep that alive', () => {
+    const { server, writer, updates } = serverAndWriter()
+    writer.getText('t').insert(0, 'a')
+    const read = new Uint8Array(64 + updates[0]!.byteLength)
+    read.set(updates[0]!, 64)
+    const view = read.subarray(64)
+    const effect = applyWithEffect(server, view, ORIGIN, onlyNew(server, view))
+    expect(effect.effective).not.toBeNull()
+    expect(effect.effective!.buffer).not.toBe(read.buffer)
+    expect(effect.effective).toEqual(updates[0])
+  })
+
   it('reports what changed, as before, for an update that overlaps the doc', () => {
     const server = docWithId(1)
     const writer = docWithId(10)
