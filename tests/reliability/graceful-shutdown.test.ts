@@ -4,7 +4,7 @@
  * acknowledged is in the file, the process exits 0 within 10 s after closing only once, and the
  * clients reconnect to the restarted server and save everything they wrote.
  */
-import { connect } from 'node:net'
+import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createElement, createWorld } from '../helpers/api-client.ts'
 import { onEvent, until } from '../helpers/events.ts'
@@ -34,6 +34,18 @@ const tcpRefused = (port: number): Promise<boolean> =>
       resolve(false)
     })
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'))
+  })
+
+const openUnfinishedRequest = (port: number): Promise<Socket> =>
+  new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('error', reject)
+    socket.once('connect', () => {
+      socket.off('error', reject)
+      // Errors after the hold is released (the server going away) are expected.
+      socket.on('error', () => {})
+      socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n', () => resolve(socket))
+    })
   })
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
@@ -77,6 +89,11 @@ describe('graceful shutdown', () => {
       },
     )
 
+    // Holds the drain open until the second signal has been handled: an HTTP request whose
+    // headers never end keeps the server's HTTP close waiting. Without it, a drain that finished
+    // before the second signal arrived would exit without ever seeing it.
+    const heldRequest = await openUnfinishedRequest(port)
+    cleanup.push(() => void heldRequest.destroy())
     const terminatedAt = performance.now()
     server.process.kill('SIGTERM')
     await until(
@@ -86,7 +103,16 @@ describe('graceful shutdown', () => {
     )
     // A second signal while draining (sent now: two pending SIGTERMs would merge into one).
     server.process.kill('SIGTERM')
+    await until(
+      'the second signal to be refused',
+      () => server.lines.some((line) => line.includes('already shutting down')),
+      (check) => {
+        server.process.stdout?.on('data', check)
+        return () => server.process.stdout?.off('data', check)
+      },
+    )
     const refusedWhileStopping = await tcpRefused(port)
+    heldRequest.destroy()
     const exit = await server.exited
     const exitMs = performance.now() - terminatedAt
     streaming = false

@@ -46,7 +46,9 @@ export const startChildServer = async (options: ChildServerOptions): Promise<Run
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  const exited = once(child, 'exit').then(([code, signal]) => ({
+  // 'close', not 'exit': 'exit' can come before the parent has read the child's last output, and
+  // the shutdown tests read the log lines written just before the process ends.
+  const exited = once(child, 'close').then(([code, signal]) => ({
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
   }))
