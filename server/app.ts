@@ -14,6 +14,7 @@ import { ElementService } from './documents/element-service.ts'
 import { createHttpApp } from './http/http-app.ts'
 import { acquireDataDirLock } from './lifecycle/data-dir.ts'
 import { closeGently } from './lifecycle/close-gently.ts'
+import { closeHttpWithin } from './lifecycle/close-http.ts'
 import { InFlight } from './lifecycle/in-flight.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { RoomRegistry } from './rooms/room-registry.ts'
@@ -187,9 +188,11 @@ const assemble = async ({
       await Promise.all([...io.of('/').sockets.values()].map((socket) => closeGently(socket)))
       await registry.closeAll()
       await committer.close()
-      await io.close()
-      await multiNode?.close()
-      await http.close()
+      await closeHttpWithin(http.server, async () => {
+        await io.close()
+        await multiNode?.close()
+        await http.close()
+      })
       await security.close()
       await store.close()
       logger.info('stopped: every received update is stored')

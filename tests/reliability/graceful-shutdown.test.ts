@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createElement, createWorld } from '../helpers/api-client.ts'
 import { onEvent, until } from '../helpers/events.ts'
 import { makeTempDir } from '../helpers/temp-dir.ts'
+import { HTTP_CLOSE_GRACE_MS } from '../../server/lifecycle/close-http.ts'
 import { databaseFile } from '../../server/lifecycle/data-dir.ts'
 import {
   killHard,
@@ -90,8 +91,9 @@ describe('graceful shutdown', () => {
     )
 
     // Holds the drain open until the second signal has been handled: an HTTP request whose
-    // headers never end keeps the server's HTTP close waiting. Without it, a drain that finished
-    // before the second signal arrived would exit without ever seeing it.
+    // headers never end keeps the server's HTTP close waiting (for up to HTTP_CLOSE_GRACE_MS, far
+    // longer than the signal takes). Without it, a drain that finished before the second signal
+    // arrived would exit without ever seeing it.
     const heldRequest = await openUnfinishedRequest(port)
     cleanup.push(() => void heldRequest.destroy())
     const terminatedAt = performance.now()
@@ -159,5 +161,28 @@ describe('graceful shutdown', () => {
       `graceful shutdown: exit after ${Math.round(exitMs)} ms; raw client ${raw.acked.size} acked, ` +
         `${raw.refused.size} refused (unavailable), ${raw.sent.size - raw.acked.size - raw.refused.size} unanswered`,
     )
+  })
+
+  it('an HTTP request that never finishes is cut after the grace, and the stop still exits 0', async () => {
+    const dir = await makeTempDir('loresync-term-')
+    cleanup.push(() => dir.remove())
+    const port = await freePort()
+    const server = await startChildServer({ port, dataDir: dir.path })
+    cleanup.push(() => killHard(server))
+    const stalled = await openUnfinishedRequest(port)
+    cleanup.push(() => void stalled.destroy())
+    const cut = new Promise<void>((resolve) => stalled.once('close', () => resolve()))
+
+    const terminatedAt = performance.now()
+    server.process.kill('SIGTERM')
+    const exit = await server.exited
+    const exitMs = performance.now() - terminatedAt
+    await cut
+
+    // Before the cut, this request held the stop until the 10 s deadline, which exits 1.
+    expect(exit).toEqual({ code: 0, signal: null })
+    expect(exitMs).toBeGreaterThanOrEqual(HTTP_CLOSE_GRACE_MS)
+    expect(exitMs).toBeLessThan(10_000)
+    expect(server.lines.join('\n')).toMatch(/every received update is stored/)
   })
 })
