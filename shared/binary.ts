@@ -10,3 +10,7 @@ export const toUint8Array = (value: unknown): Uint8Array | null => {
     return new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
   return null
 }
+
+/** Whether `bytes` spans its whole buffer: passing it on keeps nothing else alive. */
+export const spansWholeBuffer = (bytes: Uint8Array): boolean =>
+  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength

@@ -16,7 +16,7 @@
  * Receivers get a `Buffer` (Node) or an `ArrayBuffer` (browsers): binary.ts normalises both.
  */
 import * as msgpack from 'socket.io-msgpack-parser'
-import { toUint8Array } from './binary.ts'
+import { spansWholeBuffer, toUint8Array } from './binary.ts'
 import { decodeCompact, encodeCompact, isCompactFrame, type WirePacket } from './compact-frames.ts'
 
 /** socket.io-parser's EVENT packet type: the only kind a fast lane is offered. */
@@ -213,9 +213,7 @@ export const createWireParser = (form: BinaryForm) => {
 
 /** The bytes as an `ArrayBuffer` of exactly their length (no copy when the view owns it whole). */
 export const exactArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
-  bytes.byteOffset === 0 &&
-  bytes.byteLength === bytes.buffer.byteLength &&
-  bytes.buffer instanceof ArrayBuffer
+  spansWholeBuffer(bytes) && bytes.buffer instanceof ArrayBuffer
     ? bytes.buffer
     : (bytes.slice().buffer as ArrayBuffer)
 

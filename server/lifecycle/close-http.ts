@@ -10,14 +10,13 @@ export const HTTP_CLOSE_GRACE_MS = 2000
 
 /**
  * Runs `closing`, the steps that wait for `server` to close (Socket.IO's close waits for the HTTP
- * server too, not only Fastify's), and cuts the connections still open after `graceMs`.
+ * server too, not only Fastify's), and cuts the connections still open after the grace.
  */
 export const closeHttpWithin = async (
   server: Server,
   closing: () => Promise<void>,
-  graceMs = HTTP_CLOSE_GRACE_MS,
 ): Promise<void> => {
-  const cut = setTimeout(() => server.closeAllConnections(), graceMs)
+  const cut = setTimeout(() => server.closeAllConnections(), HTTP_CLOSE_GRACE_MS)
   try {
     await closing()
   } finally {

@@ -13,6 +13,7 @@
  * listener is added.
  */
 import * as Y from 'yjs'
+import { spansWholeBuffer } from '../../shared/binary.ts'
 
 export interface UpdateEffect {
   /** What the doc now has that it did not; null when the update changed nothing. */
@@ -27,7 +28,7 @@ export interface UpdateEffect {
  * committed (longer while a failing store is retried), and a view would keep that whole read alive.
  */
 const ownBuffer = (bytes: Uint8Array): Uint8Array =>
-  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
+  spansWholeBuffer(bytes) ? bytes : bytes.slice()
 
 /**
  * Applies `update` under `origin`. `onlyNew`: the caller checked that the update adds exactly its
