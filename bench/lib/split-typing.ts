@@ -191,27 +191,37 @@ export class SplitTypingWorkload implements TypingLoad {
   /** Matches the window's edits to the receivers' tracks; starts a new, empty window. */
   takeWindow(seconds: number): WindowResult {
     const latencies: number[] = []
+    const firstReader: number[] = []
+    const firstToLast: number[] = []
     let deliveredPairs = 0
     let expectedPairs = 0
     for (const { element, clientId, clock, sentAt } of this.measured) {
       const receivers = this.elements[element]?.receivers ?? []
       expectedPairs += receivers.length
       let reached = 0
+      let first = Infinity
       let last = -Infinity
       for (const { tracks } of receivers) {
         const track = tracks.get(clientId)
         const at = track && reachedAt(track, clock)
         if (at === undefined) continue
         reached++
+        first = Math.min(first, at)
         last = Math.max(last, at)
       }
       deliveredPairs += reached
-      if (reached > 0 && reached === receivers.length) latencies.push(last - sentAt)
+      if (reached > 0 && reached === receivers.length) {
+        latencies.push(last - sentAt)
+        firstReader.push(first - sentAt)
+        firstToLast.push(last - first)
+      }
     }
     const result: WindowResult = {
       edits: this.measured.length,
       seconds,
       latencies,
+      firstReader,
+      firstToLast,
       deliveredPairs,
       expectedPairs,
       ackLatencies: this.ackLatencies,

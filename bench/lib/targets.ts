@@ -34,6 +34,9 @@ export const METRICS: readonly MetricSpec[] = [
   spec('T1.p50', 'T1 latency p50', 'ms', 1, [best(0.9)]),
   spec('T1.p95', 'T1 latency p95', 'ms', 1, [best(0.8)]),
   spec('T1.p99', 'T1 latency p99', 'ms', 1, [best(0.8)]),
+  // Where the p50 goes (typing.ts WindowResult): information, no target.
+  spec('T1.firstReaderP50', 'T1 edit → first reader p50', 'ms', 2),
+  spec('T1.firstToLastP50', 'T1 first → last reader p50', 'ms', 2),
   spec('T1.cpu', 'T1 server CPU', '%', 1, [best(0.8)]),
   spec('T1.delivered', 'T1 delivered', '%', 2, [{ kind: 'absolute', min: 100 }], false),
   spec('T1.editsPerSecond', 'T1 edits/s (achieved)', '/s', 0, [], false),

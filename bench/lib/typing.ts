@@ -42,6 +42,8 @@ interface Typist {
   readonly measured: boolean[]
   /** Other clients that have not received each edit yet. */
   readonly remaining: number[]
+  /** When the first other client had each edit. */
+  readonly firstAt: number[]
   /** Send times of edits not acknowledged yet (acknowledging providers only). */
   readonly unackedSince: number[]
   cursor: number
@@ -65,6 +67,14 @@ export interface WindowResult {
   readonly seconds: number
   /** Per-edit latency (ms) until every other client of its element had it. */
   readonly latencies: number[]
+  /**
+   * The same latency in two parts, for edits every other client had: until the first of them had
+   * it (the typist's send, the server's work and the first write, the network hops), and from the
+   * first to the last (the server's remaining writes and the readers' work, which run in parallel
+   * on their two cores, whichever is slower setting the pace).
+   */
+  readonly firstReader: number[]
+  readonly firstToLast: number[]
   /** (edit, receiving client) pairs delivered / expected, for edits of the window. */
   readonly deliveredPairs: number
   readonly expectedPairs: number
@@ -89,6 +99,8 @@ export class TypingWorkload implements TypingLoad {
   private readonly elements: Element[] = []
   private measuring = false
   private latencies: number[] = []
+  private firstReader: number[] = []
+  private firstToLast: number[] = []
   private ackLatencies: number[] = []
   private deliveredPairs = 0
   private expectedPairs = 0
@@ -163,6 +175,7 @@ export class TypingWorkload implements TypingLoad {
           sentAt: [],
           measured: [],
           remaining: [],
+          firstAt: [],
           unackedSince: [],
           cursor: 0,
           prng: this.prng.fork(`typist-${elementIndex}-${slot}`),
@@ -211,9 +224,15 @@ export class TypingWorkload implements TypingLoad {
       while (seen < typist.clocks.length && (typist.clocks[seen] ?? Infinity) <= state) {
         const left = (typist.remaining[seen] ?? 0) - 1
         typist.remaining[seen] = left
+        const firstAt = (typist.firstAt[seen] ??= at)
         if (typist.measured[seen]) {
           this.deliveredPairs++
-          if (left === 0) this.latencies.push(at - (typist.sentAt[seen] ?? at))
+          if (left === 0) {
+            const sentAt = typist.sentAt[seen] ?? at
+            this.latencies.push(at - sentAt)
+            this.firstReader.push(firstAt - sentAt)
+            this.firstToLast.push(at - firstAt)
+          }
         }
         seen++
       }
@@ -277,11 +296,15 @@ export class TypingWorkload implements TypingLoad {
       edits: this.editsInWindow,
       seconds,
       latencies: this.latencies,
+      firstReader: this.firstReader,
+      firstToLast: this.firstToLast,
       deliveredPairs: this.deliveredPairs,
       expectedPairs: this.expectedPairs,
       ackLatencies: this.ackLatencies,
     }
     this.latencies = []
+    this.firstReader = []
+    this.firstToLast = []
     this.ackLatencies = []
     this.deliveredPairs = 0
     this.expectedPairs = 0

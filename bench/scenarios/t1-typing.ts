@@ -3,6 +3,7 @@
  * per element at 2 edits/s with a cursor awareness update per edit.
  */
 import { docName } from '../lib/documents.ts'
+import { percentile } from '../lib/stats.ts'
 import { latencyMetrics, runTyping, WARMUP_MS } from './typing-run.ts'
 import type { Metrics, Scenario } from './types.ts'
 
@@ -31,6 +32,8 @@ export const typingAtScale: Scenario = {
     )
     const metrics: Metrics = {
       ...latencyMetrics('T1', window.latencies),
+      'T1.firstReaderP50': percentile(window.firstReader, 50),
+      'T1.firstToLastP50': percentile(window.firstToLast, 50),
       'T1.cpu': cpuPercent,
       'T1.delivered':
         window.expectedPairs === 0
