@@ -10,7 +10,8 @@ import path from 'node:path'
 import { clientAdapters } from './clients/index.ts'
 import { parseOptions, UsageError, type Options } from './lib/cli.ts'
 import { updateDocsPage } from './lib/docs-page.ts'
-import { machineInfo, packageVersions } from './lib/machine.ts'
+import { describeCoreHops, measureCoreHops, type CoreHops } from './lib/core-hops.ts'
+import { machineInfo, packageVersions, type MachineInfo } from './lib/machine.ts'
 import { pinSelf, stopPinning } from './lib/processes.ts'
 import { createPrng } from './lib/prng.ts'
 import { buildRows, formatMarkdown, formatText, type RunRecord } from './lib/report.ts'
@@ -110,13 +111,23 @@ const runOnce = async (
   }
 }
 
+/** Measured before any server starts, on a quiet machine; a failure only leaves it out. */
+const coreHopsOrNull = async (quick: boolean): Promise<CoreHops | null> => {
+  try {
+    return await measureCoreHops(quick ? 40 : 200, REPO_ROOT)
+  } catch (error) {
+    log(`the round trip between the cores could not be measured: ${String(error)}`)
+    return null
+  }
+}
+
 const main = async (): Promise<number> => {
   const options = parseOptions(process.argv.slice(2), process.env)
   // A profile of a pinned server is wrong (stopPinning); CPU figures of a profiled run are not
   // comparable anyway.
   if (options.cpuProfileDir) stopPinning()
-  const machine = machineInfo()
   const pinned = pinSelf()
+  const machine: MachineInfo = { ...machineInfo(), coreHops: await coreHopsOrNull(options.quick) }
   // y-websocket's provider adds a process 'exit' listener per document; hundreds are expected here.
   process.setMaxListeners(0)
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
@@ -124,6 +135,8 @@ const main = async (): Promise<number> => {
     `${command}: ${machine.nproc} cores, ${machine.cpuModel}, Node ${machine.node}, ` +
       `clients ${pinned ? 'pinned to core 1' : 'not pinned'}, SEED=${options.seed}`,
   )
+  if (machine.coreHops)
+    log(`idle round trip between the cores: ${describeCoreHops(machine.coreHops)}`)
   if (options.cpuProfileDir) mkdirSync(options.cpuProfileDir, { recursive: true })
   const records: RunRecord[] = []
   for (const scenario of scenariosFor(options.scenarios)) {

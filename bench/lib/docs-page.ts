@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import * as prettier from 'prettier'
+import { describeCoreHops } from './core-hops.ts'
 import type { MachineInfo } from './machine.ts'
 
 const START = '<!-- bench:results:start -->'
@@ -41,6 +42,7 @@ ${section.table}
 ${errors}
 - Machine: ${machine.nproc} cores, ${machine.cpuModel}, ${machine.kernel}; load average at start ${machine.loadAverage.join(' / ')}
 - Node ${machine.node}; servers pinned to core 0 and clients to core 1: ${machine.taskset ? 'yes (taskset)' : 'no (taskset not found)'}
+- Idle round trip between the two cores over loopback TCP (\`bench/lib/core-hops.ts\`; every edit makes two such hops before its first reader has it): ${machine.coreHops ? describeCoreHops(machine.coreHops) : 'not measured'}
 - Versions: ${versions}
 ${END}`
 }

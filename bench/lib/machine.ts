@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import type { CoreHops } from './core-hops.ts'
 import { hasTaskset } from './processes.ts'
 
 export interface MachineInfo {
@@ -11,6 +12,8 @@ export interface MachineInfo {
   readonly kernel: string
   readonly taskset: boolean
   readonly loadAverage: readonly number[]
+  /** Idle round trip between the two cores (core-hops.ts); null when it could not be measured. */
+  readonly coreHops?: CoreHops | null
 }
 
 export const machineInfo = (): MachineInfo => {
