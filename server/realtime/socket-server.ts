@@ -11,6 +11,7 @@ import { awarenessHandlers } from './awareness-handlers.ts'
 import { compactConnection } from './connection-footprint.ts'
 import { realtimeContext, type RealtimeWiring } from './context.ts'
 import { releaseHandshake, releaseUpgradeShims } from './handshake-release.ts'
+import { spreadHeartbeats } from './heartbeat-spread.ts'
 import { docHandlers } from './doc-handlers.ts'
 import { installInboundFastLane, type ListenerFailure } from './inbound-fast-lane.ts'
 import { isOriginAllowed } from './origin-policy.ts'
@@ -46,6 +47,8 @@ export const createSocketServer = (
   })
   // After engine.io attached: frees each upgrade's request and response shim (handshake-release.ts).
   releaseUpgradeShims(httpServer)
+  // Connections opened together (after a restart) are not pinged together (heartbeat-spread.ts).
+  spreadHeartbeats(io)
   return io
 }
 

@@ -6,7 +6,7 @@
  */
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Server } from 'socket.io'
+import { Server, type ServerOptions } from 'socket.io'
 import {
   io as connect,
   type ManagerOptions,
@@ -25,9 +25,10 @@ export interface WireServer {
 /** Starts the server; `prepare` runs after Socket.IO attached and before it listens. */
 export const startWireServer = async (
   prepare?: (http: HttpServer, io: Server) => void,
+  options: Partial<ServerOptions> = {},
 ): Promise<WireServer> => {
   const http = createServer()
-  const io = new Server(http, { parser: serverWireParser, cors: { origin: [] } })
+  const io = new Server(http, { parser: serverWireParser, cors: { origin: [] }, ...options })
   prepare?.(http, io)
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   onTestFinished(() => new Promise<void>((resolve) => void io.close(() => resolve())))
