@@ -1,7 +1,7 @@
 /**
  * `awareness:update`: presence takes the same road as document updates without the log. Only the
- * entries for awareness ids this socket owns are applied and relayed. `acceptAwareness` is also
- * the awareness half of `doc:change` (doc-handlers.ts).
+ * entries for awareness ids this socket owns are applied and relayed. `admitAwareness` is the
+ * awareness half of `doc:change` (doc-handlers.ts).
  */
 import { MAX_AWARENESS_BYTES } from '../../shared/limits.ts'
 import type { Principal } from '../auth/auth-service.ts'
@@ -10,7 +10,7 @@ import {
   OversizedAwarenessError,
   type AwarenessIdentity,
 } from '../rooms/awareness-filter.ts'
-import type { AcceptedAwareness, Room } from '../rooms/room.ts'
+import type { AcceptedAwareness, AdmittedAwareness, Room } from '../rooms/room.ts'
 import type { RealtimeContext } from './context.ts'
 import { relayToOthers } from './relay.ts'
 import { socketListener, type SocketListener } from './boundary.ts'
@@ -35,16 +35,17 @@ export const identityOf = (principal: Principal): AwarenessIdentity => {
 }
 
 /**
- * Applies one awareness frame from `socket` to `room` (a room it has joined) and returns what to
- * relay to the others, or null when nothing is left to relay. A refused frame is answered with
- * `doc:error` and counted as an offence; it never throws for bad input.
+ * Runs `take` (one of the room's awareness methods) on one awareness frame from `socket` to `room`
+ * (a room it has joined). A refused frame is answered with `doc:error` and counted as an offence,
+ * and gives null; bad input never throws.
  */
-export const acceptAwareness = (
+const guardedAwareness = <T>(
   socket: LoresyncSocket,
   { logger, observer }: RealtimeContext,
   room: Room,
   rawUpdate: unknown,
-): AcceptedAwareness | null => {
+  take: (update: Uint8Array, identity: AwarenessIdentity) => T | null,
+): T | null => {
   const { guard, principal } = socket.data
   const { docId } = room
   const update = checkBinary(rawUpdate, 'awareness update', MAX_AWARENESS_BYTES)
@@ -55,7 +56,7 @@ export const acceptAwareness = (
     return null
   }
   try {
-    return room.applyClientAwareness(socket.id, update.value, identityOf(principal))
+    return take(update.value, identityOf(principal))
   } catch (error) {
     if (error instanceof OversizedAwarenessError) {
       guard.offence()
@@ -71,6 +72,34 @@ export const acceptAwareness = (
     return null
   }
 }
+
+/**
+ * Applies one awareness frame from `socket` to `room` and returns what to relay to the others, or
+ * null when nothing is left to relay (refused frames included, see `guardedAwareness`).
+ */
+export const acceptAwareness = (
+  socket: LoresyncSocket,
+  context: RealtimeContext,
+  room: Room,
+  rawUpdate: unknown,
+): AcceptedAwareness | null =>
+  guardedAwareness(socket, context, room, rawUpdate, (update, identity) =>
+    room.applyClientAwareness(socket.id, update, identity),
+  )
+
+/**
+ * Admits one awareness frame from `socket` to `room` without applying it: the caret half of
+ * `doc:change`, relayed with its edit before the room holds it (`Room.holdAwareness`).
+ */
+export const admitAwareness = (
+  socket: LoresyncSocket,
+  context: RealtimeContext,
+  room: Room,
+  rawUpdate: unknown,
+): AdmittedAwareness | null =>
+  guardedAwareness(socket, context, room, rawUpdate, (update, identity) =>
+    room.admitClientAwareness(socket.id, update, identity),
+  )
 
 /** The awareness listeners by client event name (built once per server, shared by all sockets). */
 export const awarenessHandlers = (

@@ -11,8 +11,13 @@ import type { Failure } from '../../shared/errors.ts'
 import { MAX_MESSAGE_BYTES } from '../../shared/limits.ts'
 import { docRoom, type AckResult } from '../../shared/protocol.ts'
 import { canWrite } from '../../shared/roles.ts'
-import { ForgedIdentityError, MalformedUpdateError, type Room } from '../rooms/room.ts'
-import { acceptAwareness } from './awareness-handlers.ts'
+import {
+  ForgedIdentityError,
+  MalformedUpdateError,
+  type AdmittedAwareness,
+  type Room,
+} from '../rooms/room.ts'
+import { admitAwareness } from './awareness-handlers.ts'
 import { relayToOthers } from './relay.ts'
 import { socketListener, type SocketListener } from './boundary.ts'
 import { ChunkAssembler } from './chunk-assembler.ts'
@@ -53,10 +58,21 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
   }
 
   /**
-   * Applies, broadcasts (with `awareness`, the frame relayed along with it, if any), persists,
-   * then acknowledges. `receivedAt` is when the message (or its last chunk) arrived. The whole
-   * path is tracked in `inFlight`, so a graceful shutdown closes the connection only after the
-   * acknowledgement has been handed to the socket.
+   * What follows the relay of a `doc:change`'s caret, whatever became of its edit: the room holds
+   * the caret only now, so its recipients did not wait for that bookkeeping, and held renewals of
+   * the same ids add nothing any more.
+   */
+  const holdCaret = (socket: LoresyncSocket, room: Room, caret: AdmittedAwareness | null): void => {
+    if (!caret) return
+    room.holdAwareness(socket.id, caret)
+    context.renewals.supersede(room, caret.clientIds)
+  }
+
+  /**
+   * Applies, broadcasts (with `caret`, the awareness frame relayed along with it, if any),
+   * persists, then acknowledges. `receivedAt` is when the message (or its last chunk) arrived. The
+   * whole path is tracked in `inFlight`, so a graceful shutdown closes the connection only after
+   * the acknowledgement has been handed to the socket.
    */
   const applyIncoming = (
     socket: LoresyncSocket,
@@ -64,11 +80,13 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
     update: Uint8Array,
     reply: Reply<AckResult>,
     receivedAt: number,
-    awareness: Uint8Array | null = null,
+    caret: AdmittedAwareness | null = null,
   ): void => {
     const { docId } = room
+    const awareness = caret?.update ?? null
     const refuse = (failure: Failure): void => {
       relayToOthers(context, socket, docId, null, awareness)
+      holdCaret(socket, room, caret)
       reply(failure)
     }
     const { maxDocumentBytes } = socket.data.guard.limits
@@ -76,9 +94,9 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
       refuse(fail('too-large', `element ${docId} is at its size limit (${maxDocumentBytes} bytes)`))
       return
     }
-    let applied
+    let integrated
     try {
-      applied = room.applyClientUpdate(socket.id, update)
+      integrated = room.integrateClientUpdate(socket.id, update)
     } catch (error) {
       const socketId = socket.id
       if (error instanceof MalformedUpdateError) {
@@ -94,7 +112,11 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
       throw error
     }
     observer.updateReceived()
-    relayToOthers(context, socket, docId, applied.effective ?? null, awareness)
+    // Relayed as soon as the room has integrated it; what only this server needs (the caret's
+    // state, the indexed fields) waits until the frames are written.
+    relayToOthers(context, socket, docId, integrated.effective ?? null, awareness)
+    holdCaret(socket, room, caret)
+    const applied = room.withFieldChanges(integrated)
     // Only what the server's doc added on its own (formatting cleanup) goes back to the sender.
     if (applied.echo) socket.emit('doc:update', docId, applied.echo)
     void inFlight.track(
@@ -133,18 +155,14 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
     if (!update.ok) return reply(update)
     const room = joinedRoom(socket, docId.value)
     if ('ok' in room) return reply(room)
-    const accepted = withAwareness
-      ? acceptAwareness(socket, context, room, withAwareness.raw)
-      : null
-    // Relayed now, with the edit: the newest state of these ids, so held renewals of them add nothing.
-    if (accepted) context.renewals.supersede(room, accepted.clientIds)
-    const awareness = accepted?.update ?? null
+    const caret = withAwareness ? admitAwareness(socket, context, room, withAwareness.raw) : null
     const refusal = writeRefusal(socket, docId.value)
     if (refusal) {
-      relayToOthers(context, socket, docId.value, null, awareness)
+      relayToOthers(context, socket, docId.value, null, caret?.update ?? null)
+      holdCaret(socket, room, caret)
       return reply(refusal)
     }
-    applyIncoming(socket, room, update.value, reply, receivedAt, awareness)
+    applyIncoming(socket, room, update.value, reply, receivedAt, caret)
   }
 
   const receiveChunk = async (

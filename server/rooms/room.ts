@@ -53,6 +53,9 @@ interface Member {
 /** Every room starts with no write in flight; they can share the settled promise that says so. */
 const SETTLED: Promise<void> = Promise.resolve()
 
+/** What integrating a client's update changed (`Room.integrateClientUpdate`), fields aside. */
+export type IntegratedUpdate = Omit<AppliedUpdate, 'fields'>
+
 /** What applying a client's update changed. */
 export interface AppliedUpdate {
   /** The bytes to persist and broadcast; null when the update changed nothing. */
@@ -86,7 +89,21 @@ const flat = (text: string): string => {
   return copy === text ? copy : text
 }
 
-/** An awareness frame a room accepted: what to relay, for which client ids, and whether it only renews. */
+/**
+ * An awareness frame a room admitted (`Room.admitClientAwareness`) and has not applied yet: what
+ * to relay, for which client ids, and the parsed entries to hand to `Room.holdAwareness`.
+ */
+export interface AdmittedAwareness {
+  /** The frame to relay: only the entries the socket may send, under its session's identity. */
+  readonly update: Uint8Array
+  readonly clientIds: readonly number[]
+  readonly entries: readonly AwarenessEntry[]
+}
+
+/**
+ * An awareness frame a room accepted: what to relay, for which client ids, and whether it only
+ * renews.
+ */
 export interface AcceptedAwareness {
   /** The frame to relay: only the entries the socket may send, under its session's identity. */
   readonly update: Uint8Array
@@ -289,13 +306,14 @@ export class Room {
   }
 
   /**
-   * Applies a client's update. The bytes are fully decoded before they touch the document, so a
-   * malformed update throws MalformedUpdateError and leaves the room exactly as it was. Structs
-   * written under a client id another person's socket owns throw ForgedIdentityError, also before
-   * anything is applied; ids nobody owns are claimed for this socket. (Deletions name other
-   * clients' structs by design and are not checked: deleting what others wrote is editing.)
+   * Integrates a client's update; `withFieldChanges` then says what it did to the indexed fields
+   * (`applyClientUpdate` does both). The bytes are fully decoded before they touch the document,
+   * so a malformed update throws MalformedUpdateError and leaves the room exactly as it was.
+   * Structs written under a client id another person's socket owns throw ForgedIdentityError,
+   * also before anything is applied; ids nobody owns are claimed for this socket. (Deletions name
+   * other clients' structs by design and are not checked: deleting what others wrote is editing.)
    */
-  applyClientUpdate(socketId: string, update: Uint8Array): AppliedUpdate {
+  integrateClientUpdate(socketId: string, update: Uint8Array): IntegratedUpdate {
     let writers: number[]
     let missing: string | null
     let onlyNew = false
@@ -329,15 +347,32 @@ export class Room {
     const store = this.doc.store
     const pendingRaw = store.pendingStructs !== null || store.pendingDs !== null ? update : null
     this.storedBytes += (effective?.byteLength ?? 0) + (pendingRaw?.byteLength ?? 0)
+    return { effective, pendingRaw, echo }
+  }
+
+  /**
+   * `integrateClientUpdate` and then `withFieldChanges`: the whole of applying a client's update,
+   * for callers with nothing to do in between.
+   */
+  applyClientUpdate(socketId: string, update: Uint8Array): AppliedUpdate {
+    return this.withFieldChanges(this.integrateClientUpdate(socketId, update))
+  }
+
+  /**
+   * What `integrated` did, with the indexed fields when it changed them. Call it right after the
+   * update was integrated (the relay may come in between: it reads nothing of the doc), before
+   * anything else changes the doc, so the change is reported with the update that made it.
+   */
+  withFieldChanges(integrated: IntegratedUpdate): AppliedUpdate {
     let fields: ElementFields | null = null
-    if (effective) {
+    if (integrated.effective) {
       const next = readFields(this.doc)
       if (this.fields === null || !sameFields(next, this.fields)) {
         this.fields = next
         fields = next
       }
     }
-    return { effective, pendingRaw, fields, echo }
+    return { ...integrated, fields }
   }
 
   /**
@@ -363,18 +398,18 @@ export class Room {
   }
 
   /**
-   * Applies an awareness update from a socket, keeping only entries for client ids that socket owns
-   * (or claims first), with each state's `user` replaced by `identity`: who someone appears to be is
-   * decided by their session, never by what their client says. Returns the bytes to broadcast, or
-   * null if nothing was left. The states held keep `identity` itself as their `user` (see
-   * `shareIdentity`): pass one object per session, never changed. The entries are applied as the
-   * filter parsed them (apply-awareness-entries.ts), not decoded and parsed a second time.
+   * Admits an awareness update from a socket, keeping only entries for client ids that socket
+   * owns (or claims first), with each state's `user` replaced by `identity`: who someone appears
+   * to be is decided by their session, never by what their client says. Returns the bytes to
+   * broadcast and the parsed entries, or null if nothing was left. Nothing is applied until
+   * `holdAwareness`: the caller may relay the frame first, so its recipients do not wait for the
+   * room's bookkeeping.
    */
-  applyClientAwareness(
+  admitClientAwareness(
     socketId: string,
     update: Uint8Array,
     identity: AwarenessIdentity,
-  ): AcceptedAwareness | null {
+  ): AdmittedAwareness | null {
     if (!this.members.has(socketId)) return null
     const filtered = filterAwarenessUpdate(
       update,
@@ -382,12 +417,35 @@ export class Room {
       identity,
     )
     if (!filtered) return null
-    const { clientIds, entries } = filtered
-    for (const clientId of clientIds) this.claim(socketId, clientId)
+    for (const clientId of filtered.clientIds) this.claim(socketId, clientId)
+    return filtered
+  }
+
+  /**
+   * Applies entries `admitClientAwareness` admitted for `socketId`. The states held keep `identity`
+   * itself as their `user` (see `shareIdentity`): pass one object per session, never changed. The
+   * entries are applied as the filter parsed them (apply-awareness-entries.ts), not decoded and
+   * parsed a second time.
+   */
+  holdAwareness(socketId: string, admitted: AdmittedAwareness): void {
+    applyAwarenessEntries(this.awareness, admitted.entries, socketOrigin(socketId))
+  }
+
+  /**
+   * `admitClientAwareness` and `holdAwareness` at once, saying also whether the frame only renews
+   * states this room holds.
+   */
+  applyClientAwareness(
+    socketId: string,
+    update: Uint8Array,
+    identity: AwarenessIdentity,
+  ): AcceptedAwareness | null {
+    const admitted = this.admitClientAwareness(socketId, update, identity)
+    if (!admitted) return null
     // Decided before the entries replace the states they are compared with.
-    const renewal = entries.every((entry) => this.renews(entry))
-    applyAwarenessEntries(this.awareness, entries, socketOrigin(socketId))
-    return { update: filtered.update, clientIds, renewal }
+    const renewal = admitted.entries.every((entry) => this.renews(entry))
+    this.holdAwareness(socketId, admitted)
+    return { update: admitted.update, clientIds: admitted.clientIds, renewal }
   }
 
   /**

@@ -37,6 +37,25 @@ const joinRaw = async (socket: RawSocket, docId: string): Promise<Y.Doc> => {
   return doc
 }
 
+/** What `edit` does to `doc`'s name, as an update. */
+const changeOf = (doc: Y.Doc, edit: (text: Y.Text) => void): Uint8Array => {
+  const before = Y.encodeStateVector(doc)
+  edit(nameText(doc))
+  return Y.encodeStateAsUpdate(doc, before)
+}
+
+/** A server with one element, and bare sockets of its owner and of a viewer of its world. */
+const ownerAndViewer = async (kind: 'faction' | 'item', name: string) => {
+  const server = await useServer()
+  const world = await createWorld(server)
+  const element = await createElement(server, world.id, { kind, name })
+  const viewer = await registerUser(server.url)
+  await addMember(server, world.id, viewer.username, 'viewer')
+  const writerSocket = await useRawSocket(server)
+  const viewerSocket = await useRawSocket({ url: server.url, token: viewer.token })
+  return { server, element, viewer, writerSocket, viewerSocket }
+}
+
 describe('doc:change', () => {
   it('sends an edit and its caret as one message and relays them as one', async () => {
     const server = await useServer()
@@ -68,6 +87,45 @@ describe('doc:change', () => {
     expect(new TextDecoder().decode(awareness)).toContain('"anchor":12')
     const stored = await server.app.store.loadDocument(element.id)
     expect(nameText(rebuildFromStorage(stored!)).toString()).toBe('Ada Lovelace')
+    // The indexed fields are read after the relay; they still travel with the update's row.
+    expect((await server.app.store.getElement(element.id))?.name).toBe('Ada Lovelace')
+  })
+
+  it('holds the caret of every change in the room, its edit accepted or refused', async () => {
+    const { server, element, writerSocket, viewerSocket } = await ownerAndViewer('faction', 'Guild')
+    const writerDoc = await joinRaw(writerSocket, element.id)
+    const viewerDoc = await joinRaw(viewerSocket, element.id)
+
+    // Accepted: the writer's edit and caret. Refused: the viewer's edit (read-only) and an
+    // undecodable update of the writer's; their carets still count.
+    const caret = (doc: Y.Doc, clock: number, anchor: number): Uint8Array =>
+      awarenessFrame(doc.clientID, clock, { cursor: { anchor } })
+    const accepted = await writerSocket.timeout(10_000).emitWithAck(
+      'doc:change',
+      element.id,
+      changeOf(writerDoc, (t) => t.insert(5, 's')),
+      caret(writerDoc, 1, 6),
+    )
+    expect(accepted).toEqual({ ok: true })
+    const readOnly = await viewerSocket.timeout(10_000).emitWithAck(
+      'doc:change',
+      element.id,
+      changeOf(viewerDoc, (t) => t.insert(0, 'x')),
+      caret(viewerDoc, 1, 1),
+    )
+    expect(readOnly.ok).toBe(false)
+    const malformed = await writerSocket
+      .timeout(10_000)
+      .emitWithAck('doc:change', element.id, new Uint8Array([1, 2, 3]), caret(writerDoc, 2, 2))
+    expect(malformed.ok).toBe(false)
+
+    // A client joining now gets the newest caret of each from the room.
+    const late = useClient(server).open(element.id)
+    await whenSynced(late)
+    const states = late.awareness.getStates()
+    expect(states.get(writerDoc.clientID)?.cursor).toEqual({ anchor: 2 })
+    expect(states.get(viewerDoc.clientID)?.cursor).toEqual({ anchor: 1 })
+    expect(nameText(late.doc).toString()).toBe('Guilds')
   })
 
   it('delivers both halves to a CollabClient, merging several edits of one task', async () => {
@@ -101,22 +159,17 @@ describe('doc:change', () => {
   })
 
   it('handles each half on its own: bad presence keeps the update, a refused update keeps the presence', async () => {
-    const server = await useServer()
-    const world = await createWorld(server)
-    const element = await createElement(server, world.id, { kind: 'item', name: 'Lamp' })
-    const viewer = await registerUser(server.url)
-    await addMember(server, world.id, viewer.username, 'viewer')
-    const writerSocket = await useRawSocket(server)
-    const viewerSocket = await useRawSocket({ url: server.url, token: viewer.token })
+    const { server, element, viewer, writerSocket, viewerSocket } = await ownerAndViewer(
+      'item',
+      'Lamp',
+    )
     const watcher = await useRawSocket(server)
     const doc = await joinRaw(writerSocket, element.id)
     const viewerDoc = await joinRaw(viewerSocket, element.id)
     await joinRaw(watcher, element.id)
 
     // An undecodable awareness half: doc:error for the presence, the update still stored and acked.
-    const before = Y.encodeStateVector(doc)
-    nameText(doc).insert(4, '!')
-    const update = Y.encodeStateAsUpdate(doc, before)
+    const update = changeOf(doc, (text) => text.insert(4, '!'))
     const presenceError = new Promise((resolve) =>
       writerSocket.once('doc:error', (_docId, error) => resolve(error.code)),
     )
@@ -129,21 +182,17 @@ describe('doc:change', () => {
     expect(await relayedUpdate).toBe(true)
 
     // A viewer's change: the update is refused, the caret still reaches the others.
-    const viewerBefore = Y.encodeStateVector(viewerDoc)
-    nameText(viewerDoc).insert(0, 'x')
     const relayedCaret = new Promise<string>((resolve) =>
       watcher.once('awareness:update', (_docId, frame) =>
         resolve(new TextDecoder().decode(new Uint8Array(frame))),
       ),
     )
-    const refused = await viewerSocket
-      .timeout(10_000)
-      .emitWithAck(
-        'doc:change',
-        element.id,
-        Y.encodeStateAsUpdate(viewerDoc, viewerBefore),
-        awarenessFrame(viewerDoc.clientID, 1, { cursor: { anchor: 0 } }),
-      )
+    const refused = await viewerSocket.timeout(10_000).emitWithAck(
+      'doc:change',
+      element.id,
+      changeOf(viewerDoc, (text) => text.insert(0, 'x')),
+      awarenessFrame(viewerDoc.clientID, 1, { cursor: { anchor: 0 } }),
+    )
     expect(refused.ok).toBe(false)
     if (!refused.ok) expect(refused.error.code).toBe('read-only')
     expect(await relayedCaret).toContain(viewer.user.id)
