@@ -69,6 +69,21 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
   }
 
   /**
+   * Refuses an edit: its caret (if any) is still relayed and held, as for `awareness:update`.
+   */
+  const refuseKeepingCaret = (
+    socket: LoresyncSocket,
+    room: Room,
+    caret: AdmittedAwareness | null,
+    reply: Reply<AckResult>,
+    failure: Failure,
+  ): void => {
+    relayToOthers(context, socket, room.docId, null, caret?.update ?? null)
+    holdCaret(socket, room, caret)
+    reply(failure)
+  }
+
+  /**
    * Applies, broadcasts (with `caret`, the awareness frame relayed along with it, if any),
    * persists, then acknowledges. `receivedAt` is when the message (or its last chunk) arrived. The
    * whole path is tracked in `inFlight`, so a graceful shutdown closes the connection only after
@@ -83,12 +98,8 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
     caret: AdmittedAwareness | null = null,
   ): void => {
     const { docId } = room
-    const awareness = caret?.update ?? null
-    const refuse = (failure: Failure): void => {
-      relayToOthers(context, socket, docId, null, awareness)
-      holdCaret(socket, room, caret)
-      reply(failure)
-    }
+    const refuse = (failure: Failure): void =>
+      refuseKeepingCaret(socket, room, caret, reply, failure)
     const { maxDocumentBytes } = socket.data.guard.limits
     if (room.storedBytes + update.byteLength > maxDocumentBytes) {
       refuse(fail('too-large', `element ${docId} is at its size limit (${maxDocumentBytes} bytes)`))
@@ -114,7 +125,7 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
     observer.updateReceived()
     // Relayed as soon as the room has integrated it; what only this server needs (the caret's
     // state, the indexed fields) waits until the frames are written.
-    relayToOthers(context, socket, docId, integrated.effective ?? null, awareness)
+    relayToOthers(context, socket, docId, integrated.effective ?? null, caret?.update ?? null)
     holdCaret(socket, room, caret)
     const applied = room.withFieldChanges(integrated)
     // Only what the server's doc added on its own (formatting cleanup) goes back to the sender.
@@ -157,11 +168,7 @@ export const docHandlers = (context: RealtimeContext): DocHandlers => {
     if ('ok' in room) return reply(room)
     const caret = withAwareness ? admitAwareness(socket, context, room, withAwareness.raw) : null
     const refusal = writeRefusal(socket, docId.value)
-    if (refusal) {
-      relayToOthers(context, socket, docId.value, null, caret?.update ?? null)
-      holdCaret(socket, room, caret)
-      return reply(refusal)
-    }
+    if (refusal) return refuseKeepingCaret(socket, room, caret, reply, refusal)
     applyIncoming(socket, room, update.value, reply, receivedAt, caret)
   }
 
