@@ -10,6 +10,7 @@ import path from 'node:path'
 import { clientAdapters } from './clients/index.ts'
 import { parseOptions, UsageError, type Options } from './lib/cli.ts'
 import { updateDocsPage } from './lib/docs-page.ts'
+import { DRIVER_HEAP_FLAGS } from './lib/driver-heap.ts'
 import { describeCoreHops, measureCoreHops, type CoreHops } from './lib/core-hops.ts'
 import { machineInfo, packageVersions, type MachineInfo } from './lib/machine.ts'
 import { pinSelf, stopPinning } from './lib/processes.ts'
@@ -135,6 +136,12 @@ const main = async (): Promise<number> => {
     `${command}: ${machine.nproc} cores, ${machine.cpuModel}, Node ${machine.node}, ` +
       `clients ${pinned ? 'pinned to core 1' : 'not pinned'}, SEED=${options.seed}`,
   )
+  if (!machine.driverHeapControlled) {
+    log(
+      `the driver runs without ${DRIVER_HEAP_FLAGS.join(' ')} (npm run bench sets them): ` +
+        'its full garbage collections may fall into measured windows',
+    )
+  }
   if (machine.coreHops)
     log(`idle round trip between the cores: ${describeCoreHops(machine.coreHops)}`)
   if (options.cpuProfileDir) mkdirSync(options.cpuProfileDir, { recursive: true })

@@ -42,6 +42,7 @@ ${section.table}
 ${errors}
 - Machine: ${machine.nproc} cores, ${machine.cpuModel}, ${machine.kernel}; load average at start ${machine.loadAverage.join(' / ')}
 - Node ${machine.node}; servers pinned to core 0 and clients to core 1: ${machine.taskset ? 'yes (taskset)' : 'no (taskset not found)'}
+- The driver's heap collected before each measured window, with V8's heap growth set so no full collection falls inside one (\`bench/lib/driver-heap.ts\`): ${machine.driverHeapControlled ? 'yes' : 'no'}
 - Idle round trip between the two cores over loopback TCP (\`bench/lib/core-hops.ts\`; every edit makes two such hops before its first reader has it): ${machine.coreHops ? describeCoreHops(machine.coreHops) : 'not measured'}
 - Versions: ${versions}
 ${END}`

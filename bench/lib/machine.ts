@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { CoreHops } from './core-hops.ts'
+import { driverHeapControlled } from './driver-heap.ts'
 import { hasTaskset } from './processes.ts'
 
 export interface MachineInfo {
@@ -11,6 +12,8 @@ export interface MachineInfo {
   readonly node: string
   readonly kernel: string
   readonly taskset: boolean
+  /** The driver ran with driver-heap.ts's flags (absent in results recorded before 2026-12-07). */
+  readonly driverHeapControlled?: boolean
   readonly loadAverage: readonly number[]
   /** Idle round trip between the two cores (core-hops.ts); null when it could not be measured. */
   readonly coreHops?: CoreHops | null
@@ -31,6 +34,7 @@ export const machineInfo = (): MachineInfo => {
     node: process.version,
     kernel: `${os.type()} ${os.release()}`,
     taskset: hasTaskset(),
+    driverHeapControlled: driverHeapControlled(),
     loadAverage: os.loadavg().map((value) => Math.round(value * 100) / 100),
   }
 }

@@ -16,6 +16,7 @@ import { startNode, type ClusterNode } from '../../scripts/cluster-nodes.ts'
 import { loresyncClient } from '../clients/loresync.ts'
 import type { ClientAdapter } from '../clients/types.ts'
 import { docName } from '../lib/documents.ts'
+import { settleDriverHeap } from '../lib/driver-heap.ts'
 import { startWindow } from '../lib/procfs.ts'
 import { TypingWorkload } from '../lib/typing.ts'
 import type { ServerHandle } from '../servers/types.ts'
@@ -207,6 +208,7 @@ const measure = async (context: RunContext, count: number): Promise<Metrics> => 
   )
   const close = context.defer(() => workload.close())
   await workload.type(EDITS_PER_TYPIST, WARMUP_MS, false)
+  settleDriverHeap()
   const ends = nodes.map((node) => startWindow(node.pid))
   await workload.type(EDITS_PER_TYPIST, MEASURE_MS, true)
   const counters = ends.map((end) => end())

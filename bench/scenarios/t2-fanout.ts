@@ -4,6 +4,7 @@
  * seconds per second over edits per second across the steps.
  */
 import { docName } from '../lib/documents.ts'
+import { settleDriverHeap } from '../lib/driver-heap.ts'
 import { startWindow } from '../lib/procfs.ts'
 import { percentile, slope } from '../lib/stats.ts'
 import { TypingWorkload } from '../lib/typing.ts'
@@ -42,6 +43,7 @@ export const fanOut: Scenario = {
     for (const total of steps) {
       const perTypist = total / typists
       await workload.type(perTypist, quick ? 200 : 1000, false)
+      settleDriverHeap()
       const end = startWindow(server.pid)
       await workload.type(perTypist, quick ? 1000 : 3000, true)
       const counters = end()

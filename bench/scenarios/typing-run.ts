@@ -1,4 +1,5 @@
 /** One measured typing window against a running server: the core of T1, T5 and T7. */
+import { settleDriverHeap } from '../lib/driver-heap.ts'
 import { startWindow } from '../lib/procfs.ts'
 import { socketCounters } from '../lib/sockets.ts'
 import { percentile } from '../lib/stats.ts'
@@ -64,6 +65,7 @@ export const runTyping = async (
   await workload.type(options.perTypist, options.warmupMs, false)
   const port = Number(new URL(server.url).port)
   const sockets0 = await socketCounters(port)
+  settleDriverHeap()
   const end = startWindow(server.pid)
   await workload.type(options.perTypist, options.measureMs, true)
   const counters = end()
