@@ -15,7 +15,8 @@ export interface RunRecord {
   readonly error?: string
 }
 
-export type Verdict = 'PASS' | 'FAIL' | 'n/a'
+/** `NOT HELD`: a server compared did not hold the load the metric is measured at (heldRate). */
+export type Verdict = 'PASS' | 'FAIL' | 'NOT HELD' | 'n/a'
 
 export interface Row {
   readonly spec: MetricSpec
@@ -63,6 +64,20 @@ const bestPeerOf = (
   return best
 }
 
+/** Whether each of `servers` held the load `spec` is measured at (always, without a heldRate). */
+const heldLoad = (
+  records: readonly RunRecord[],
+  spec: MetricSpec,
+  servers: readonly (ServerName | null)[],
+): boolean => {
+  const held = spec.heldRate
+  if (!held) return true
+  return servers.every((server) => {
+    const rate = server === null ? undefined : medianOf(records, held.metric, server)
+    return rate !== undefined && rate >= held.min
+  })
+}
+
 const judge = (
   records: readonly RunRecord[],
   spec: MetricSpec,
@@ -79,14 +94,18 @@ const judge = (
     const close = threshold !== 0 && Math.abs(ours - threshold) / Math.abs(threshold) <= 0.1
     return { ratio: null, verdict: pass ? 'PASS' : 'FAIL', close: close && ours !== threshold }
   }
+  const referenceServer = target.kind === 'vs-peer' && target.peer !== 'best' ? target.peer : best
   const reference =
     target.kind === 'vs-own'
       ? medianOf(records, target.metric, OURS)
-      : medianOf(records, spec.key, target.peer === 'best' ? (best ?? OURS) : target.peer)
+      : medianOf(records, spec.key, referenceServer ?? OURS)
   if (reference === undefined || reference === 0 || (target.kind === 'vs-peer' && best === null)) {
     return { ratio: null, verdict: 'n/a', close: false }
   }
   const ratio = ours / reference
+  if (!heldLoad(records, spec, target.kind === 'vs-own' ? [OURS] : [OURS, referenceServer])) {
+    return { ratio, verdict: 'NOT HELD', close: false }
+  }
   return {
     ratio,
     verdict: ratio <= target.max ? 'PASS' : 'FAIL',
@@ -144,6 +163,7 @@ const cell = (value: Spread | undefined, digits: number): string => {
 
 const verdictText = (row: Row, asserted: boolean): string => {
   if (row.verdict === 'n/a' || row.target === '') return ''
+  if (row.verdict === 'NOT HELD') return 'NOT HELD'
   const verdict = asserted ? row.verdict : `(${row.verdict})`
   return row.close ? `${verdict} ±10 %` : verdict
 }

@@ -17,6 +17,13 @@ export interface MetricSpec {
   readonly lowerIsBetter: boolean
   readonly digits: number
   readonly targets: readonly Target[]
+  /**
+   * The load this metric is measured at, as a metric of the same scenario: a comparison only
+   * counts when Loresync and the peer it is compared with each held at least `min` of it (their
+   * medians). A server whose clients could not be driven at the rate was measured at a lighter
+   * load, and its CPU there says nothing about the rate named.
+   */
+  readonly heldRate?: { readonly metric: string; readonly min: number }
 }
 
 const spec = (
@@ -26,7 +33,8 @@ const spec = (
   digits: number,
   targets: readonly Target[] = [],
   lowerIsBetter = true,
-): MetricSpec => ({ key, label, unit, digits, targets, lowerIsBetter })
+  heldRate?: MetricSpec['heldRate'],
+): MetricSpec => ({ key, label, unit, digits, targets, lowerIsBetter, heldRate })
 
 const best = (max: number): Target => ({ kind: 'vs-peer', peer: 'best', max })
 
@@ -40,7 +48,15 @@ export const METRICS: readonly MetricSpec[] = [
   spec('T1.cpu', 'T1 server CPU', '%', 1, [best(0.8)]),
   spec('T1.delivered', 'T1 delivered', '%', 2, [{ kind: 'absolute', min: 100 }], false),
   spec('T1.editsPerSecond', 'T1 edits/s (achieved)', '/s', 0, [], false),
-  spec('T2.cpuAt1000', 'T2 server CPU at 1,000 edits/s', '%', 1, [best(0.8)]),
+  // T2 reports the rate each step achieved; below 95 % of 1,000/s the driver, not the server,
+  // was the limit (it happens to the peers on slow machines), and the step is no measurement.
+  spec('T2.cpuAt1000', 'T2 server CPU at 1,000 edits/s', '%', 1, [best(0.8)], true, {
+    metric: 'T2.achieved@1000',
+    min: 950,
+  }),
+  // Information beside it: the same step's CPU per edit that got through, comparable whatever
+  // rate the step held.
+  spec('T2.usPerEditAt1000', 'T2 server CPU per delivered edit at the 1,000/s step', 'µs', 1),
   spec('T2.usPerEdit', 'T2 marginal server CPU per edit', 'µs', 1, [best(0.8)]),
   spec('T3.perElement', 'T3 heap per element', 'KB', 1, [best(0.8)]),
   spec('T3.perConnection', 'T3 heap per extra connection', 'KB', 2, [
