@@ -68,14 +68,11 @@ const bestPeerOf = (
 const heldLoad = (
   records: readonly RunRecord[],
   spec: MetricSpec,
-  servers: readonly (ServerName | null)[],
+  servers: readonly ServerName[],
 ): boolean => {
   const held = spec.heldRate
   if (!held) return true
-  return servers.every((server) => {
-    const rate = server === null ? undefined : medianOf(records, held.metric, server)
-    return rate !== undefined && rate >= held.min
-  })
+  return servers.every((server) => (medianOf(records, held.metric, server) ?? 0) >= held.min)
 }
 
 const judge = (
@@ -94,11 +91,12 @@ const judge = (
     const close = threshold !== 0 && Math.abs(ours - threshold) / Math.abs(threshold) <= 0.1
     return { ratio: null, verdict: pass ? 'PASS' : 'FAIL', close: close && ours !== threshold }
   }
-  const referenceServer = target.kind === 'vs-peer' && target.peer !== 'best' ? target.peer : best
+  const referenceServer =
+    target.kind === 'vs-peer' && target.peer !== 'best' ? target.peer : (best ?? OURS)
   const reference =
     target.kind === 'vs-own'
       ? medianOf(records, target.metric, OURS)
-      : medianOf(records, spec.key, referenceServer ?? OURS)
+      : medianOf(records, spec.key, referenceServer)
   if (reference === undefined || reference === 0 || (target.kind === 'vs-peer' && best === null)) {
     return { ratio: null, verdict: 'n/a', close: false }
   }
