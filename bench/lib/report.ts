@@ -91,17 +91,15 @@ const judge = (
     const close = threshold !== 0 && Math.abs(ours - threshold) / Math.abs(threshold) <= 0.1
     return { ratio: null, verdict: pass ? 'PASS' : 'FAIL', close: close && ours !== threshold }
   }
-  const referenceServer =
-    target.kind === 'vs-peer' && target.peer !== 'best' ? target.peer : (best ?? OURS)
-  const reference =
-    target.kind === 'vs-own'
-      ? medianOf(records, target.metric, OURS)
-      : medianOf(records, spec.key, referenceServer)
-  if (reference === undefined || reference === 0 || (target.kind === 'vs-peer' && best === null)) {
+  // No peer measured the metric: nothing to compare with, even for a named peer.
+  if (best === null) return { ratio: null, verdict: 'n/a', close: false }
+  const referenceServer = target.peer === 'best' ? best : target.peer
+  const reference = medianOf(records, spec.key, referenceServer)
+  if (reference === undefined || reference === 0) {
     return { ratio: null, verdict: 'n/a', close: false }
   }
   const ratio = ours / reference
-  if (!heldLoad(records, spec, target.kind === 'vs-own' ? [OURS] : [OURS, referenceServer])) {
+  if (!heldLoad(records, spec, [OURS, referenceServer])) {
     return { ratio, verdict: 'NOT HELD', close: false }
   }
   return {
