@@ -130,7 +130,8 @@ export const buildRows = (records: readonly RunRecord[], servers: readonly Serve
       rows.push({
         spec,
         values,
-        bestPeer: best,
+        // Named only where the verdict compares with it: an absolute target has no peer.
+        bestPeer: target?.kind === 'vs-peer' ? best : null,
         target: target ? targetText(target) : '',
         ratio: judged?.ratio ?? null,
         verdict: judged?.verdict ?? 'n/a',
@@ -173,7 +174,7 @@ const tableCells = (
   const body = rows.map((row) => [
     `${row.spec.label}${row.spec.unit ? ` (${row.spec.unit})` : ''}`,
     ...servers.map((server) => cell(row.values[server], row.spec.digits)),
-    row.target === '' ? '' : (row.bestPeer ?? ''),
+    row.bestPeer ?? '',
     row.ratio === null ? '' : `${number(row.ratio, 2)}×`,
     row.target,
     verdictText(row, asserted),
