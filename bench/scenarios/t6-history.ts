@@ -71,10 +71,12 @@ export const history: Scenario = {
       loads.push(...(await coldLoads(context.client, server, name, length, 1)))
       referenceLoads.push(...(await coldLoads(context.client, server, referenceName, length, 1)))
     }
+    const load = median(loads)
+    const referenceLoad = median(referenceLoads)
     return {
-      'T6.load': median(loads),
-      'T6.referenceLoad': median(referenceLoads),
-      'T6.loadVsSnapshotLoad': median(loads) / median(referenceLoads),
+      'T6.load': load,
+      'T6.referenceLoad': referenceLoad,
+      'T6.loadVsSnapshotLoad': load / referenceLoad,
       'T6.storedKB': stored / 1024,
       'T6.storedVsSnapshot': stored / snapshot.byteLength,
       'T6.patches': patches.length,
