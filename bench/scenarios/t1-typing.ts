@@ -4,7 +4,7 @@
  */
 import { docName } from '../lib/documents.ts'
 import { percentile } from '../lib/stats.ts'
-import { latencyMetrics, runTyping, WARMUP_MS } from './typing-run.ts'
+import { latencyMetrics, runTyping, TYPING_AT_SCALE_WARMUP_MS } from './typing-run.ts'
 import type { Metrics, Scenario } from './types.ts'
 
 export const typingAtScale: Scenario = {
@@ -25,7 +25,7 @@ export const typingAtScale: Scenario = {
           typistsPerElement: 1,
         },
         perTypist: 2,
-        warmupMs: quick ? 500 : WARMUP_MS,
+        warmupMs: quick ? 500 : TYPING_AT_SCALE_WARMUP_MS,
         measureMs: quick ? 2000 : 15_000,
         drainMs: quick ? 1500 : 5000,
       },

@@ -6,7 +6,7 @@
  */
 import { docName } from '../lib/documents.ts'
 import { percentile } from '../lib/stats.ts'
-import { latencyMetrics, runTyping, WARMUP_MS } from './typing-run.ts'
+import { latencyMetrics, runTyping, TYPING_AT_SCALE_WARMUP_MS } from './typing-run.ts'
 import type { Scenario } from './types.ts'
 
 export const durableAck: Scenario = {
@@ -26,7 +26,7 @@ export const durableAck: Scenario = {
         typistsPerElement: 1,
       },
       perTypist: 2,
-      warmupMs: quick ? 500 : WARMUP_MS,
+      warmupMs: quick ? 500 : TYPING_AT_SCALE_WARMUP_MS,
       measureMs: quick ? 2000 : 15_000,
       drainMs: quick ? 1500 : 5000,
       typistProcess: true,

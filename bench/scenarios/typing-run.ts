@@ -19,9 +19,21 @@ import type { RunContext } from './types.ts'
  * than the JIT's warm-up. With 3 s, perf (`perf record -g` on the server during T1) put a fifth to
  * a third of our server's CPU in seconds 3–15 in TurboFan's worker threads, and 1–9 % from
  * second 18 on; y-websocket, with far less code on its path, spent about 6 % there. Every server
- * gets the same warm-up.
+ * gets the same warm-up. This one is T2's, at its reference 1,000 edits/s: by its 1,000/s window
+ * (about 30 s into the server's life) only a few small functions are still compiled.
  */
 export const WARMUP_MS = 15_000
+
+/**
+ * The warm-up of T1 and T7, which type at 100 edits/s, a tenth of T2's rate. V8 optimizes a
+ * function once it has run enough, so at that rate our hot path settles later: with 15 s,
+ * `--trace-opt` on our server showed about 30 TurboFan compilations inside T1's window, the hot
+ * path's own among them (the relay, the update's decoding and checks, the caret's admission, the
+ * log's append), and TurboFan's worker threads took about 9 % of the server's CPU there. The
+ * last of them came 41 s after the server started; with 45 s of warm-up T1's window saw 9 small
+ * ones, y-websocket's 3 (docs/benchmarks.md, "How it measures").
+ */
+export const TYPING_AT_SCALE_WARMUP_MS = 45_000
 
 export interface TypingRunOptions {
   readonly layout: TypingLayout

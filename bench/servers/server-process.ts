@@ -4,6 +4,7 @@
  * group, SIGKILL fallback). Its stderr is kept so a crash explains itself.
  */
 import type { ChildProcess } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SERVER_CORE, spawnPinned, stopChild } from '../lib/processes.ts'
@@ -11,6 +12,16 @@ import { TimeoutError, sleep } from '../lib/time.ts'
 import { isServerMessage, type ServerReply } from './ipc.ts'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
+/**
+ * For looking inside a server while it is measured (docs/benchmarks.md, "How it measures"): extra
+ * Node flags for every server process, space-separated (V8's `--trace-opt`, say, which
+ * NODE_OPTIONS refuses), and a file that each server's stdout is appended to (where V8 prints
+ * its traces). Neither is set for a recorded run.
+ */
+const extraServerFlags = (): string[] =>
+  (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter((flag) => flag !== '')
+const serverStdoutFile = (): string | undefined => process.env.BENCH_SERVER_STDOUT || undefined
 
 const STARTUP_TIMEOUT_MS = 30_000
 const REQUEST_TIMEOUT_MS = 60_000
@@ -48,14 +59,23 @@ export class ServerProcess {
   static async spawn(options: SpawnServerOptions): Promise<ServerProcess> {
     const child = spawnPinned(
       process.execPath,
-      ['--expose-gc', ...(options.nodeFlags ?? []), '--import', 'tsx', options.script],
+      [
+        '--expose-gc',
+        ...(options.nodeFlags ?? []),
+        ...extraServerFlags(),
+        '--import',
+        'tsx',
+        options.script,
+      ],
       { core: SERVER_CORE, env: options.env, cwd: REPO_ROOT, ipc: true },
     )
     let stderr = ''
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-4000)
     })
-    child.stdout?.resume()
+    const stdoutFile = serverStdoutFile()
+    if (stdoutFile) child.stdout?.pipe(createWriteStream(stdoutFile, { flags: 'a' }))
+    else child.stdout?.resume()
     const exited = new Promise<never>((_, reject) =>
       child.once('exit', (code, signal) =>
         reject(
