@@ -19,18 +19,27 @@ const clockTicks = (): number => {
   return ticksPerSecond
 }
 
-/** CPU seconds (user + system) the process has used so far. */
-export const cpuSeconds = (pid: number): number | null => {
+/** CPU seconds the process has used so far, in user space and in the kernel. */
+export interface CpuTimes {
+  readonly user: number
+  readonly system: number
+}
+
+export const cpuTimes = (pid: number): CpuTimes | null => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // The command name (field 2) may contain spaces: fields are counted after its closing paren.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const utime = Number(fields[11])
-    const stime = Number(fields[12])
-    return (utime + stime) / clockTicks()
+    return { user: Number(fields[11]) / clockTicks(), system: Number(fields[12]) / clockTicks() }
   } catch {
     return null
   }
+}
+
+/** CPU seconds (user + system) the process has used so far. */
+export const cpuSeconds = (pid: number): number | null => {
+  const times = cpuTimes(pid)
+  return times === null ? null : times.user + times.system
 }
 
 export interface IoCounters {
@@ -57,20 +66,24 @@ export const ioCounters = (pid: number): IoCounters | null => {
 export interface ProcessWindow {
   readonly seconds: number
   readonly cpuSeconds: number | null
+  /** The part of `cpuSeconds` spent in the kernel (stime): system calls, TCP over loopback. */
+  readonly systemSeconds: number | null
   readonly syscw: number | null
   readonly wchar: number | null
 }
 
 export const startWindow = (pid: number): (() => ProcessWindow) => {
   const startedAt = performance.now()
-  const cpu0 = cpuSeconds(pid)
+  const cpu0 = cpuTimes(pid)
   const io0 = ioCounters(pid)
   return () => {
-    const cpu1 = cpuSeconds(pid)
+    const cpu1 = cpuTimes(pid)
     const io1 = ioCounters(pid)
+    const both = cpu0 !== null && cpu1 !== null
     return {
       seconds: (performance.now() - startedAt) / 1000,
-      cpuSeconds: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
+      cpuSeconds: both ? cpu1.user + cpu1.system - (cpu0.user + cpu0.system) : null,
+      systemSeconds: both ? cpu1.system - cpu0.system : null,
       syscw: io0 && io1 ? io1.syscw - io0.syscw : null,
       wchar: io0 && io1 ? io1.wchar - io0.wchar : null,
     }

@@ -56,6 +56,7 @@ export const METRICS: readonly MetricSpec[] = [
   // Information beside it: the same step's CPU per edit that got through, comparable whatever
   // rate the step held.
   spec('T2.usPerEditAt1000', 'T2 server CPU per delivered edit at the 1,000/s step', 'µs', 1),
+  spec('T2.kernelUsPerEditAt1000', 'T2 of that, in the kernel (stime)', 'µs', 1),
   spec('T2.usPerEdit', 'T2 marginal server CPU per edit', 'µs', 1, [best(0.8)]),
   spec('T3.perElement', 'T3 heap per element', 'KB', 1, [best(0.8)]),
   spec('T3.perConnection', 'T3 heap per extra connection', 'KB', 2, [

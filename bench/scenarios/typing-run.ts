@@ -20,7 +20,9 @@ import type { RunContext } from './types.ts'
  * a third of our server's CPU in seconds 3–15 in TurboFan's worker threads, and 1–9 % from
  * second 18 on; y-websocket, with far less code on its path, spent about 6 % there. Every server
  * gets the same warm-up. This one is T2's, at its reference 1,000 edits/s: by its 1,000/s window
- * (about 30 s into the server's life) only a few small functions are still compiled.
+ * (about 30 s into the server's life) about a dozen small functions are still compiled (Node's
+ * timers, ws's and engine.io's message readers after a deopt), against about 30 in T1's window
+ * after the same 15 s.
  */
 export const WARMUP_MS = 15_000
 
