@@ -30,16 +30,11 @@ export const cpuTimes = (pid: number): CpuTimes | null => {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // The command name (field 2) may contain spaces: fields are counted after its closing paren.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return { user: Number(fields[11]) / clockTicks(), system: Number(fields[12]) / clockTicks() }
+    const ticks = clockTicks()
+    return { user: Number(fields[11]) / ticks, system: Number(fields[12]) / ticks }
   } catch {
     return null
   }
-}
-
-/** CPU seconds (user + system) the process has used so far. */
-export const cpuSeconds = (pid: number): number | null => {
-  const times = cpuTimes(pid)
-  return times === null ? null : times.user + times.system
 }
 
 export interface IoCounters {
@@ -79,11 +74,13 @@ export const startWindow = (pid: number): (() => ProcessWindow) => {
   return () => {
     const cpu1 = cpuTimes(pid)
     const io1 = ioCounters(pid)
-    const both = cpu0 !== null && cpu1 !== null
+    // Each part's own delta, summed: the kernel's part is then never above the whole by rounding.
+    const spent: CpuTimes | null =
+      cpu0 && cpu1 ? { user: cpu1.user - cpu0.user, system: cpu1.system - cpu0.system } : null
     return {
       seconds: (performance.now() - startedAt) / 1000,
-      cpuSeconds: both ? cpu1.user + cpu1.system - (cpu0.user + cpu0.system) : null,
-      systemSeconds: both ? cpu1.system - cpu0.system : null,
+      cpuSeconds: spent ? spent.user + spent.system : null,
+      systemSeconds: spent?.system ?? null,
       syscw: io0 && io1 ? io1.syscw - io0.syscw : null,
       wchar: io0 && io1 ? io1.wchar - io0.wchar : null,
     }
