@@ -15,10 +15,8 @@ export const typingAtScale: Scenario = {
     const { quick } = context
     const elements = quick ? 5 : 50
     const server = await context.startServer()
-    const { window, cpuPercent, syscw, wchar, socketSegments, socketBytes } = await runTyping(
-      context,
-      server,
-      {
+    const { window, cpuPercent, clientCpuSeconds, syscw, wchar, socketSegments, socketBytes } =
+      await runTyping(context, server, {
         layout: {
           names: Array.from({ length: elements }, (_, i) => docName('t1', `r${context.repeat}`, i)),
           clientsPerElement: quick ? 4 : 20,
@@ -28,8 +26,7 @@ export const typingAtScale: Scenario = {
         warmupMs: quick ? 500 : TYPING_AT_SCALE_WARMUP_MS,
         measureMs: quick ? 2000 : 15_000,
         drainMs: quick ? 1500 : 5000,
-      },
-    )
+      })
     const metrics: Metrics = {
       ...latencyMetrics('T1', window.latencies),
       'T1.firstReaderP50': percentile(window.firstReader, 50),
@@ -40,6 +37,7 @@ export const typingAtScale: Scenario = {
           ? Number.NaN
           : (100 * window.deliveredPairs) / window.expectedPairs,
       'T1.editsPerSecond': window.edits / window.seconds,
+      'T1.clientUsPerDelivery': (1e6 * clientCpuSeconds) / window.deliveredPairs,
       'T5.writeCalls': syscw / window.deliveredPairs,
       'T5.bytes': wchar / window.deliveredPairs,
       'T5.socketSegments': socketSegments / window.deliveredPairs,

@@ -53,6 +53,11 @@ export interface TypingRunOptions {
 export interface TypingRunResult {
   readonly window: WindowResult
   readonly cpuPercent: number
+  /**
+   * CPU seconds this process (the driver: every client, or only the receivers when the typists run
+   * apart) used in the window: what the clients' side of the stack costs.
+   */
+  readonly clientCpuSeconds: number
   readonly syscw: number
   readonly wchar: number
   /** Data segments and bytes the server sent on its sockets in the window (NaN without `ss`). */
@@ -81,8 +86,10 @@ export const runTyping = async (
   const sockets0 = await socketCounters(port)
   settleDriverHeap()
   const end = startWindow(server.pid)
+  const endClients = startWindow(process.pid)
   await workload.type(options.perTypist, options.measureMs, true)
   const counters = end()
+  const clientCounters = endClients()
   const sockets1 = await socketCounters(port)
   await workload.drain(options.drainMs)
   const window = workload.takeWindow(counters.seconds)
@@ -91,6 +98,7 @@ export const runTyping = async (
     window,
     cpuPercent:
       counters.cpuSeconds === null ? Number.NaN : (100 * counters.cpuSeconds) / counters.seconds,
+    clientCpuSeconds: clientCounters.cpuSeconds ?? Number.NaN,
     syscw: counters.syscw ?? Number.NaN,
     wchar: counters.wchar ?? Number.NaN,
     socketSegments:
