@@ -23,6 +23,16 @@ const extraServerFlags = (): string[] =>
   (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter((flag) => flag !== '')
 const serverStdoutFile = (): string | undefined => process.env.BENCH_SERVER_STDOUT || undefined
 
+/**
+ * A command every server process runs under, space-separated (bench/tools/instructions.ts puts
+ * each server under callgrind). It runs the guest in its own pid, as taskset does, so the pid we
+ * hold is still the server's. Not set for a recorded run.
+ */
+const serverWrapper = (): string[] =>
+  (process.env.BENCH_SERVER_WRAPPER ?? '').split(' ').filter((word) => word !== '')
+
+/** A wrapped server runs tens of times slower: it gets that much longer to start and to answer. */
+const WRAPPED_SLOWDOWN = 20
 const STARTUP_TIMEOUT_MS = 30_000
 const REQUEST_TIMEOUT_MS = 60_000
 
@@ -49,6 +59,7 @@ export class ServerProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
+    private readonly requestTimeoutMs: number,
   ) {}
 
   get pid(): number {
@@ -57,9 +68,12 @@ export class ServerProcess {
   }
 
   static async spawn(options: SpawnServerOptions): Promise<ServerProcess> {
+    const [wrapperCommand, ...wrapperArgs] = serverWrapper()
+    const startupTimeoutMs = STARTUP_TIMEOUT_MS * (wrapperCommand ? WRAPPED_SLOWDOWN : 1)
     const child = spawnPinned(
-      process.execPath,
+      wrapperCommand ?? process.execPath,
       [
+        ...(wrapperCommand ? [...wrapperArgs, process.execPath] : []),
         '--expose-gc',
         ...(options.nodeFlags ?? []),
         ...extraServerFlags(),
@@ -111,10 +125,8 @@ export class ServerProcess {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
-          reject(
-            new TimeoutError(`${options.script} did not start within ${STARTUP_TIMEOUT_MS} ms`),
-          ),
-        STARTUP_TIMEOUT_MS,
+          reject(new TimeoutError(`${options.script} did not start within ${startupTimeoutMs} ms`)),
+        startupTimeoutMs,
       )
     })
     let port: number
@@ -126,7 +138,11 @@ export class ServerProcess {
     } finally {
       clearTimeout(timer)
     }
-    const server = new ServerProcess(child, port)
+    const server = new ServerProcess(
+      child,
+      port,
+      REQUEST_TIMEOUT_MS * (wrapperCommand ? WRAPPED_SLOWDOWN : 1),
+    )
     server.stderr = stderr
     child.stderr?.on('data', (chunk: Buffer) => {
       server.stderr = (server.stderr + chunk.toString('utf8')).slice(-4000)
@@ -152,8 +168,10 @@ export class ServerProcess {
     return new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id)
-        reject(new TimeoutError(`IPC ${body.kind} got no answer within ${REQUEST_TIMEOUT_MS} ms`))
-      }, REQUEST_TIMEOUT_MS)
+        reject(
+          new TimeoutError(`IPC ${body.kind} got no answer within ${this.requestTimeoutMs} ms`),
+        )
+      }, this.requestTimeoutMs)
       this.pending.set(id, (reply) => {
         clearTimeout(timer)
         if (reply.ok) resolve(reply.value)
