@@ -69,7 +69,8 @@ export class ServerProcess {
 
   static async spawn(options: SpawnServerOptions): Promise<ServerProcess> {
     const [wrapperCommand, ...wrapperArgs] = serverWrapper()
-    const startupTimeoutMs = STARTUP_TIMEOUT_MS * (wrapperCommand ? WRAPPED_SLOWDOWN : 1)
+    const slowdown = wrapperCommand ? WRAPPED_SLOWDOWN : 1
+    const startupTimeoutMs = STARTUP_TIMEOUT_MS * slowdown
     const child = spawnPinned(
       wrapperCommand ?? process.execPath,
       [
@@ -138,11 +139,7 @@ export class ServerProcess {
     } finally {
       clearTimeout(timer)
     }
-    const server = new ServerProcess(
-      child,
-      port,
-      REQUEST_TIMEOUT_MS * (wrapperCommand ? WRAPPED_SLOWDOWN : 1),
-    )
+    const server = new ServerProcess(child, port, REQUEST_TIMEOUT_MS * slowdown)
     server.stderr = stderr
     child.stderr?.on('data', (chunk: Buffer) => {
       server.stderr = (server.stderr + chunk.toString('utf8')).slice(-4000)

@@ -22,10 +22,10 @@ import { parseArgs } from 'node:util'
 import { clientAdapters } from '../clients/index.ts'
 import { docName } from '../lib/documents.ts'
 import { createPrng } from '../lib/prng.ts'
-import { sleep } from '../lib/time.ts'
+import { waitFor } from '../lib/time.ts'
 import { TypingWorkload } from '../lib/typing.ts'
 import { serverAdapters } from '../servers/index.ts'
-import { isServerName, type ServerName } from '../servers/types.ts'
+import { isServerName, OURS, type ServerName } from '../servers/types.ts'
 
 const ELEMENTS = 20
 const CLIENTS_PER_ELEMENT = 5
@@ -112,20 +112,11 @@ const control = (flag: '-z' | '-d', pid: number): void => {
   }
 }
 
-/**
- * The `totals:` (or `summary:`) line of dump number `index` of `pid` in `dir`: instructions. The
- * dump is written by the server's own thread after callgrind_control returns, so it is waited for.
- */
-const dumpedInstructions = async (dir: string, pid: number, index: number): Promise<number> => {
-  const file = path.join(dir, `callgrind.${pid}.${index}`)
-  const deadline = Date.now() + 120_000
-  for (;;) {
-    const text = await readFile(file, 'utf8').catch(() => '')
-    const line = /^(?:totals|summary): (\d+)/m.exec(text)
-    if (line?.[1]) return Number(line[1])
-    if (Date.now() > deadline) throw new Error(`${file} was not written (or has no totals line)`)
-    await sleep(200)
-  }
+/** The `totals:` (or `summary:`) line of a callgrind dump, or null while it is not written. */
+const totalIn = async (file: string): Promise<number | null> => {
+  const text = await readFile(file, 'utf8').catch(() => '')
+  const line = /^(?:totals|summary): (\d+)/m.exec(text)
+  return line?.[1] ? Number(line[1]) : null
 }
 
 /**
@@ -165,12 +156,11 @@ const countWhile = async (
   await during()
   control('-d', pid)
   const seconds = (performance.now() - start) / 1000
-  const instructions = await dumpedInstructions(dir, pid, index)
-  return {
-    instructions,
-    compiling: compilingIn(path.join(dir, `callgrind.${pid}.${index}`)),
-    seconds,
-  }
+  // The server's own thread writes the dump after callgrind_control returns: no event says when.
+  const file = path.join(dir, `callgrind.${pid}.${index}`)
+  let instructions: number | null = null
+  await waitFor(async () => (instructions = await totalIn(file)) !== null, 120_000, file, 200)
+  return { instructions: instructions ?? 0, compiling: compilingIn(file), seconds }
 }
 
 const measure = async (server: ServerName): Promise<number> => {
@@ -252,10 +242,10 @@ for (const server of servers.filter(isServerName)) {
     process.exitCode = 1
   }
 }
-const ours = perEdit.get('loresync')
+const ours = perEdit.get(OURS)
 for (const [server, value] of perEdit) {
-  if (server !== 'loresync' && ours !== undefined) {
-    console.log(`loresync ÷ ${server}: ${(ours / value).toFixed(3)}×`)
+  if (server !== OURS && ours !== undefined) {
+    console.log(`${OURS} ÷ ${server}: ${(ours / value).toFixed(3)}×`)
   }
 }
 // The peers' providers leave timers and exit hooks behind them (bench/run.ts exits the same way).
