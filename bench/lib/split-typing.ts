@@ -138,7 +138,8 @@ export class SplitTypingWorkload implements TypingLoad {
     const opened = connection.open(name)
     introduce(opened, elementIndex, slot)
     const tracks = new Map(element.typistIds.map((id) => [id, { clocks: [], times: [] } as Track]))
-    const onUpdate = (): void => {
+    // 'afterTransaction', not 'update', as in typing.ts: the measurement adds no encoding.
+    const onTransaction = (): void => {
       const at = sharedNow()
       for (const [clientId, track] of tracks) {
         const clock = Y.getState(opened.doc.store, clientId)
@@ -148,8 +149,8 @@ export class SplitTypingWorkload implements TypingLoad {
         }
       }
     }
-    opened.doc.on('update', onUpdate)
-    this.disposers.push(() => opened.doc.off('update', onUpdate))
+    opened.doc.on('afterTransaction', onTransaction)
+    this.disposers.push(() => opened.doc.off('afterTransaction', onTransaction))
     const receiver: Receiver = { connection, opened, tracks }
     element.receivers.push(receiver)
     return receiver

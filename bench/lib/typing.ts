@@ -194,9 +194,12 @@ export class TypingWorkload implements TypingLoad {
     }
     element.participants.push(participant)
     const current = element
-    const onUpdate = (): void => this.observe(current, participant)
-    opened.doc.on('update', onUpdate)
-    this.disposers.push(() => opened.doc.off('update', onUpdate))
+    // 'afterTransaction', not 'update': while anything listens to 'update', Yjs encodes every
+    // transaction's update for it, and the measurement must not add that work to a client whose
+    // provider does not ask for it (see docs/benchmarks.md, "How it measures").
+    const onTransaction = (): void => this.observe(current, participant)
+    opened.doc.on('afterTransaction', onTransaction)
+    this.disposers.push(() => opened.doc.off('afterTransaction', onTransaction))
     return participant
   }
 

@@ -10,13 +10,9 @@
  * Offline, nothing is queued: the next handshake carries every local change in one diff.
  */
 import * as Y from 'yjs'
-import {
-  Awareness,
-  applyAwarenessUpdate,
-  encodeAwarenessUpdate,
-  removeAwarenessStates,
-} from 'y-protocols/awareness'
+import { Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import { ObservableV2 } from 'lib0/observable'
+import { applyAwarenessEntries, decodeAwarenessEntries } from '../../shared/awareness-entries.ts'
 import { toUint8Array } from '../../shared/binary.ts'
 import { splitIntoChunks } from '../../shared/chunking.ts'
 import type { ErrorCode, ErrorPayload } from '../../shared/errors.ts'
@@ -162,13 +158,13 @@ export class ElementSession extends ObservableV2<SessionEvents> {
     // is before the join answer arrives. Dropping those would leave a hole until the next join;
     // applying them early is safe (Yjs holds what it cannot integrate yet until the answer).
     if (!update || this.destroyed) return
-    Y.applyUpdate(this.doc, update, REMOTE_ORIGIN)
+    this.applyFromNetwork(update)
   }
 
   applyRemoteAwareness(payload: unknown): void {
     const update = toUint8Array(payload)
     if (!update || !this.joined) return
-    applyAwarenessUpdate(this.awareness, update, REMOTE_ORIGIN)
+    this.applyAwarenessFromNetwork(update)
   }
 
   /**
@@ -237,9 +233,9 @@ export class ElementSession extends ObservableV2<SessionEvents> {
     // answer's own content is not sent back (after applying it, the delete set of a large document
     // would make every fresh replica upload it and wait for the server to integrate it).
     const missing = Y.encodeStateAsUpdate(this.doc, serverVector)
-    Y.applyUpdate(this.doc, update, REMOTE_ORIGIN)
+    this.applyFromNetwork(update)
     this.joined = true
-    if (awareness) applyAwarenessUpdate(this.awareness, awareness, REMOTE_ORIGIN)
+    if (awareness) this.applyAwarenessFromNetwork(awareness)
     this.setState({ role: result.role, error: null })
     // Re-announce ourselves with a newer clock (sent by handleAwarenessChange): when our last
     // connection dropped, the server removed our state but kept its clock, so a resend of the same
@@ -264,6 +260,47 @@ export class ElementSession extends ObservableV2<SessionEvents> {
       this.setState({ synced: ok, unsyncedChanges: this.unacked })
       if (ok) this.emit('synced', [])
     })
+  }
+
+  /**
+   * Applies what the server sent without having Yjs encode it again for us. While anything
+   * listens to a doc's 'update' event, Yjs encodes every transaction's update as it ends, and for
+   * a remote keystroke that was about a tenth of applying it, for a listener that drops it
+   * (benchmark T1's readers). So the session stops listening for the network's transaction, and
+   * listens again for any transaction of another origin that starts meanwhile: code reacting to
+   * the change, or Yjs's formatting cleanup after it, which runs with no origin and is ours to
+   * send. Yjs runs those before `applyUpdate` returns.
+   */
+  private applyFromNetwork(update: Uint8Array): void {
+    const doc = this.doc
+    doc.off('update', this.handleLocalUpdate)
+    doc.on('beforeTransaction', this.listenForOwnTransaction)
+    try {
+      Y.applyUpdate(doc, update, REMOTE_ORIGIN)
+    } finally {
+      doc.off('beforeTransaction', this.listenForOwnTransaction)
+      if (!this.destroyed) doc.on('update', this.handleLocalUpdate)
+    }
+  }
+
+  /**
+   * y-protocols' `applyAwarenessUpdate`, without the comparison with each previous state when
+   * nothing listens to 'change' (shared/awareness-entries.ts): every caret a peer moves comes
+   * through here. A frame that cannot be decoded changes nothing; the server sends only frames
+   * it decoded itself, so that would be a fault on the way, not something to stop the session for.
+   */
+  private applyAwarenessFromNetwork(update: Uint8Array): void {
+    let entries
+    try {
+      entries = decodeAwarenessEntries(update)
+    } catch {
+      return
+    }
+    applyAwarenessEntries(this.awareness, entries, REMOTE_ORIGIN)
+  }
+
+  private readonly listenForOwnTransaction = (transaction: Y.Transaction): void => {
+    if (transaction.origin !== REMOTE_ORIGIN) this.doc.on('update', this.handleLocalUpdate)
   }
 
   private readonly handleLocalUpdate = (update: Uint8Array, origin: unknown): void => {

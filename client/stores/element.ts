@@ -80,18 +80,20 @@ const elementStoreSetup = (elementId: string, pinia?: Pinia) => () => {
     const onFields = () => refreshFields(target)
     const onAttributes = () => refreshAttributes(target)
     const onTags = () => refreshTags(target)
-    const onUpdate = () => {
+    // 'afterTransaction', not 'update': this needs no bytes, and while anything listens to
+    // 'update' Yjs encodes every transaction, remote ones included (element-session.ts).
+    const onTransaction = () => {
       if (!hasContent.value && hasContentIn(target)) hasContent.value = true
     }
     getFields(target).observeDeep(onFields)
     getAttributes(target).observeDeep(onAttributes)
     getTags(target).observe(onTags)
-    target.on('update', onUpdate)
+    target.on('afterTransaction', onTransaction)
     disposers.push(
       () => getFields(target).unobserveDeep(onFields),
       () => getAttributes(target).unobserveDeep(onAttributes),
       () => getTags(target).unobserve(onTags),
-      () => target.off('update', onUpdate),
+      () => target.off('afterTransaction', onTransaction),
     )
     refreshFields(target)
     refreshAttributes(target)

@@ -5,11 +5,8 @@
  */
 import { MAX_AWARENESS_BYTES } from '../../shared/limits.ts'
 import type { Principal } from '../auth/auth-service.ts'
-import {
-  MalformedAwarenessError,
-  OversizedAwarenessError,
-  type AwarenessIdentity,
-} from '../rooms/awareness-filter.ts'
+import { MalformedAwarenessError, OversizedAwarenessError } from '../../shared/awareness-entries.ts'
+import type { AwarenessIdentity } from '../rooms/awareness-filter.ts'
 import type { AcceptedAwareness, AdmittedAwareness, Room } from '../rooms/room.ts'
 import type { RealtimeContext } from './context.ts'
 import { relayToOthers } from './relay.ts'

@@ -6,19 +6,14 @@
  * Frame layout (y-protocols/awareness): varUint count, then per entry varUint clientID,
  * varUint clock, varString JSON state ("null" for a removal).
  */
-import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { MAX_AWARENESS_STATE_BYTES } from '../../shared/limits.ts'
-import type { AwarenessEntry } from './apply-awareness-entries.ts'
-
-export class MalformedAwarenessError extends Error {
-  override name = 'MalformedAwarenessError'
-}
-
-/** One entry's state is larger than MAX_AWARENESS_STATE_BYTES. */
-export class OversizedAwarenessError extends Error {
-  override name = 'OversizedAwarenessError'
-}
+import {
+  decodeAwarenessEntries,
+  MalformedAwarenessError,
+  OversizedAwarenessError,
+  type AwarenessEntry,
+} from '../../shared/awareness-entries.ts'
 
 /** Who the sender is, as the server knows it: written into every state's `user` field. */
 export interface AwarenessIdentity {
@@ -37,32 +32,6 @@ export interface FilteredAwareness {
    * The states are the filter's own: the room may keep them.
    */
   readonly entries: readonly AwarenessEntry[]
-}
-
-const decodeEntries = (update: Uint8Array, maxStateBytes: number): AwarenessEntry[] => {
-  const decoder = decoding.createDecoder(update)
-  const count = decoding.readVarUint(decoder)
-  // Each entry takes at least three bytes: a count beyond that is a lie about the frame's size.
-  if (count > update.byteLength) throw new MalformedAwarenessError('entry count exceeds frame size')
-  const entries: AwarenessEntry[] = []
-  for (let i = 0; i < count; i++) {
-    const clientId = decoding.readVarUint(decoder)
-    const clock = decoding.readVarUint(decoder)
-    const json = decoding.readVarString(decoder)
-    if (json.length > maxStateBytes) {
-      throw new OversizedAwarenessError(
-        `an awareness state is limited to ${maxStateBytes} bytes; this one has ${json.length}`,
-      )
-    }
-    const state: unknown = JSON.parse(json)
-    if (state !== null && (typeof state !== 'object' || Array.isArray(state))) {
-      throw new MalformedAwarenessError('an awareness state must be a JSON object or null')
-    }
-    entries.push({ clientId, clock, state: state as Record<string, unknown> | null })
-  }
-  if (decoding.hasContent(decoder))
-    throw new MalformedAwarenessError('trailing bytes after entries')
-  return entries
 }
 
 /** `user` is exactly the identity: its three fields, equal, and nothing else. */
@@ -107,7 +76,7 @@ export const filterAwarenessUpdate = (
 ): FilteredAwareness | null => {
   let entries: AwarenessEntry[]
   try {
-    entries = decodeEntries(update, maxStateBytes)
+    entries = decodeAwarenessEntries(update, maxStateBytes)
   } catch (error) {
     if (error instanceof MalformedAwarenessError || error instanceof OversizedAwarenessError) {
       throw error

@@ -9,7 +9,7 @@ import { encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from 'y-
 import { readFields, sameFields, type ElementFields } from '../../shared/element-doc.ts'
 import { docRoom } from '../../shared/protocol.ts'
 import type { StoredDocument } from '../storage/store.ts'
-import { applyAwarenessEntries, type AwarenessEntry } from './apply-awareness-entries.ts'
+import { applyAwarenessEntries, type AwarenessEntry } from '../../shared/awareness-entries.ts'
 import { filterAwarenessUpdate, type AwarenessIdentity } from './awareness-filter.ts'
 import { createRoomAwareness, releaseAwareness } from './room-awareness.ts'
 import { SmallMap } from './small-map.ts'
@@ -424,7 +424,7 @@ export class Room {
   /**
    * Applies entries `admitClientAwareness` admitted for `socketId`. The states held keep `identity`
    * itself as their `user` (see `shareIdentity`): pass one object per session, never changed. The
-   * entries are applied as the filter parsed them (apply-awareness-entries.ts), not decoded and
+   * entries are applied as the filter parsed them (shared/awareness-entries.ts), not decoded and
    * parsed a second time.
    */
   holdAwareness(socketId: string, admitted: AdmittedAwareness): void {

@@ -1,6 +1,6 @@
 /**
  * Room.applyClientAwareness applies the entries the awareness filter parsed
- * (server/rooms/apply-awareness-entries.ts) instead of handing the filtered bytes to y-protocols'
+ * (shared/awareness-entries.ts) instead of handing the filtered bytes to y-protocols'
  * `applyAwarenessUpdate` and sharing the identity afterwards. Whatever the frames, the room must
  * end as the old composition left it: the same states, clocks, relayed bytes and events.
  * Property runs are seeded: SEED=<n> replays one; the seed is printed when a run fails.

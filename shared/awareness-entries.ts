@@ -1,9 +1,16 @@
 /**
- * Applies awareness entries that are already decoded and parsed. The awareness filter has to parse
- * every state of a client's frame (to keep the ids the socket may use and stamp its identity);
- * handing the bytes on to y-protocols' `applyAwarenessUpdate` then decoded and JSON-parsed them a
- * second time, and compared each state with the one before for a 'change' event that, on a single
- * node, nothing listens to. This is the same function over the parsed entries.
+ * Awareness frames as entries: decoding them, and applying entries already decoded and parsed.
+ *
+ * The server's awareness filter has to parse every state of a client's frame (to keep the ids the
+ * socket may use and stamp its identity); handing the bytes on to y-protocols'
+ * `applyAwarenessUpdate` then decoded and JSON-parsed them a second time, and compared each state
+ * with the one before for a 'change' event that, on a single node, nothing listens to. The client
+ * applies every caret a peer moves, and in a headless client (or a tab before its caret layer
+ * subscribes) nothing listens to 'change' either. `applyAwarenessEntries` is that function over
+ * parsed entries; decoding and applying is `applyAwarenessUpdate` without the work no listener sees.
+ *
+ * Frame layout (y-protocols/awareness): varUint count, then per entry varUint clientID, varUint
+ * clock, varString JSON state ("null" for a removal).
  *
  * It mirrors `applyAwarenessUpdate` of y-protocols 1.0.7 (awareness.js) step for step: the clock
  * rule, the local-state rule, `meta`, the four classifications and both events with the caller's
@@ -11,9 +18,19 @@
  * 'change', the event arrays when nothing listens to either event. Check it again when y-protocols
  * is upgraded.
  */
+import * as decoding from 'lib0/decoding'
 import { equalityDeep } from 'lib0/function'
 import * as time from 'lib0/time'
 import type { Awareness } from 'y-protocols/awareness'
+
+export class MalformedAwarenessError extends Error {
+  override name = 'MalformedAwarenessError'
+}
+
+/** One entry's state is larger than the limit `decodeAwarenessEntries` was given. */
+export class OversizedAwarenessError extends Error {
+  override name = 'OversizedAwarenessError'
+}
 
 /** One entry of an awareness frame (y-protocols' layout), its state parsed. */
 export interface AwarenessEntry {
@@ -21,6 +38,40 @@ export interface AwarenessEntry {
   readonly clock: number
   /** null removes the client's state; anything else replaces it whole and is held as it is. */
   readonly state: Record<string, unknown> | null
+}
+
+/**
+ * The entries of an awareness frame, each state parsed. Throws MalformedAwarenessError when the
+ * frame cannot be decoded or a state is not a JSON object or null, OversizedAwarenessError when a
+ * state is longer than `maxStateBytes`; lib0's decoder throws its own errors on a truncated frame.
+ */
+export const decodeAwarenessEntries = (
+  update: Uint8Array,
+  maxStateBytes = Number.POSITIVE_INFINITY,
+): AwarenessEntry[] => {
+  const decoder = decoding.createDecoder(update)
+  const count = decoding.readVarUint(decoder)
+  // Each entry takes at least three bytes: a count beyond that is a lie about the frame's size.
+  if (count > update.byteLength) throw new MalformedAwarenessError('entry count exceeds frame size')
+  const entries: AwarenessEntry[] = []
+  for (let i = 0; i < count; i++) {
+    const clientId = decoding.readVarUint(decoder)
+    const clock = decoding.readVarUint(decoder)
+    const json = decoding.readVarString(decoder)
+    if (json.length > maxStateBytes) {
+      throw new OversizedAwarenessError(
+        `an awareness state is limited to ${maxStateBytes} bytes; this one has ${json.length}`,
+      )
+    }
+    const state: unknown = JSON.parse(json)
+    if (state !== null && (typeof state !== 'object' || Array.isArray(state))) {
+      throw new MalformedAwarenessError('an awareness state must be a JSON object or null')
+    }
+    entries.push({ clientId, clock, state: state as Record<string, unknown> | null })
+  }
+  if (decoding.hasContent(decoder))
+    throw new MalformedAwarenessError('trailing bytes after entries')
+  return entries
 }
 
 /** What the events report, collected only while someone listens. */
