@@ -2,7 +2,9 @@
  * The inbound fast lane (shared/wire-parser.ts FastLane, server/realtime/inbound-fast-lane.ts,
  * client/collab/inbound-fast-lane.ts): compact events reach their listeners straight from the
  * decoder, in the order they were sent among all other packets, and take Socket.IO's path whenever
- * the lane would not do the same thing.
+ * the lane would not do the same thing. On the client, every message also goes straight from
+ * engine.io-client's transport to the decoder (client/collab/engine-fast-lane.ts), unless something
+ * else listens to the engine's events.
  *
  * Order is at stake when several frames arrive in one TCP read: Socket.IO handles each decoded
  * packet a tick later, while the lane would handle a compact one at once. So the tests write frames
@@ -554,6 +556,79 @@ const sendPlan = async (
   await handled.count(seq)
   return seq
 }
+
+/** engine.io-client's Socket, as far as these tests go (private members). */
+interface TestEngine {
+  readonly transport: object
+  emitReserved(event: string, ...args: unknown[]): void
+  on(event: string, listener: (...args: unknown[]) => void): void
+  off(event: string, listener: (...args: unknown[]) => void): void
+}
+
+/** Records the engine's 'data' events: the messages that did not take the engine lane. */
+const engineDataEvents = (engine: TestEngine): { count: number } => {
+  const seen = { count: 0 }
+  const emitReserved = engine.emitReserved
+  engine.emitReserved = function (this: unknown, event: string, ...args: unknown[]) {
+    if (event === 'data') seen.count++
+    emitReserved.call(this, event, ...args)
+  }
+  return seen
+}
+
+describe('the engine fast lane on the client', () => {
+  it("hands messages to the decoder, and through the engine's events while anything listens to them", async () => {
+    const { client, send, handled } = await clientEnd()
+    const engine = client.io.engine as unknown as TestEngine
+    const viaEngine = engineDataEvents(engine)
+    send([eventPacket('doc:update', 0), eventPacket('doc:role', 1), eventPacket('doc:change', 2)])
+    await handled.count(3)
+    expect(viaEngine.count).toBe(0)
+
+    const messages: unknown[] = []
+    const onMessage = (data: unknown): void => void messages.push(data)
+    engine.on('message', onMessage)
+    send([eventPacket('doc:update', 3), eventPacket('doc:error', 4)])
+    await handled.count(5)
+    engine.off('message', onMessage)
+    send([eventPacket('doc:update', 5)])
+    await handled.count(6)
+
+    expect(handled.seqs).toEqual(range(0, 6))
+    expect(messages).toHaveLength(2)
+    expect(viaEngine.count).toBe(2)
+  })
+
+  it('gives the engine of every reconnection the lane', async () => {
+    const { io, url } = await startWireServer()
+    const connected = (): Promise<ServerSocket> =>
+      new Promise((resolve) => io.once('connection', resolve))
+    let server = connected()
+    const client = createSocket({
+      url,
+      options: { forceNew: true, reconnectionDelay: 10, reconnectionDelayMax: 10 },
+    })
+    onTestFinished(() => void client.close())
+    const handled = new Handled()
+    ;(client as unknown as { on(event: string, listener: (id: unknown) => void): void }).on(
+      'doc:update',
+      (docId) => handled.record(docId),
+    )
+    const first = await server
+    server = connected()
+    // The connection drops under the client (not a server-side disconnect, which ends the session).
+    first.conn.close()
+    const second = await server
+    if (!client.connected) await new Promise<void>((resolve) => client.once('connect', resolve))
+    const engine = client.io.engine as unknown as TestEngine
+    const viaEngine = engineDataEvents(engine)
+    for (const frame of serverEncoder.encode(eventPacket('doc:update', 0)) as Buffer[]) {
+      ;(second.conn as unknown as { transport: { socket: WebSocket } }).transport.socket.send(frame)
+    }
+    await handled.count(1)
+    expect(viaEngine.count).toBe(0)
+  })
+})
 
 describe('order (property)', () => {
   it('hands the server a random interleaving of compact and MessagePack packets in sent order', async () => {

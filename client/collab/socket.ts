@@ -5,6 +5,7 @@
 import { io, type Socket, type ManagerOptions, type SocketOptions } from 'socket.io-client'
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/protocol.ts'
 import { clientWireParser } from '../../shared/wire-parser.ts'
+import { installEngineFastLane } from './engine-fast-lane.ts'
 import { installInboundFastLane } from './inbound-fast-lane.ts'
 
 export type CollabSocket = Socket<ServerToClientEvents, ClientToServerEvents>
@@ -28,7 +29,9 @@ export const createSocket = ({ url, options }: SocketFactoryOptions = {}): Colla
     parser: clientWireParser,
   }
   const socket: CollabSocket = url === undefined ? io(merged) : io(url, merged)
-  // Compact events straight from the decoder to their listeners (inbound-fast-lane.ts).
+  // Compact events straight from the decoder to their listeners (inbound-fast-lane.ts), and every
+  // message straight from the WebSocket transport to the decoder (engine-fast-lane.ts).
   installInboundFastLane(socket)
+  installEngineFastLane(socket.io)
   return socket
 }
